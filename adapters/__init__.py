@@ -1,0 +1,1 @@
+"""Adapters: the outside world (databases, chat platforms, LLMs) translated for `core`."""

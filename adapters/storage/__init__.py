@@ -1,0 +1,19 @@
+"""SQL storage (SQLAlchemy async): SQLite by default, PostgreSQL to scale out."""
+
+from adapters.storage.credit_store import SqlCreditStore
+from adapters.storage.database import Database, DatabaseUnavailable, open_database
+from adapters.storage.schema import SchemaOutOfDate, check_schema, upgrade_schema
+from adapters.storage.usage_store import SqlUsageStore
+from adapters.storage.workspace_store import SqlWorkspaceStore
+
+__all__ = [
+    "Database",
+    "DatabaseUnavailable",
+    "SchemaOutOfDate",
+    "SqlCreditStore",
+    "SqlUsageStore",
+    "SqlWorkspaceStore",
+    "check_schema",
+    "open_database",
+    "upgrade_schema",
+]

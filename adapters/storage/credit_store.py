@@ -1,0 +1,317 @@
+"""The credit pool in SQL: holds, charges and releases, each one atomic transaction.
+
+Locks are always taken in the same order (interaction row, then member row, then the
+workspace balance row) so PostgreSQL transactions never deadlock; on SQLite every write
+transaction holds the database write lock from BEGIN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy import func, literal, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from adapters.storage.alert_outbox import list_alerts, record_alerts
+from adapters.storage.balance_rows import (
+    current_balance,
+    insert_entries,
+    locked_balance,
+    store_balance,
+)
+from adapters.storage.charges import apply_charge, interaction_from_row
+from adapters.storage.database import Database, utc
+from adapters.storage.tables import (
+    credit_balances,
+    credit_packs,
+    interactions,
+    ledger_entries,
+    members,
+    usage_rollup,
+)
+from core.credits.alerts import AlertKind, UsageAlert, pack_key
+from core.credits.balance import Balance, ChargeSplit
+from core.credits.interactions import Charge, InteractionState
+from core.credits.ledger import Bucket, EntryKind, LedgerEntry, LedgerTotals
+from core.errors import ReservationClosed
+from core.ports import (
+    CycleContext,
+    HoldOutcome,
+    HoldRequest,
+    HoldStatus,
+    PackSource,
+    SettleRequest,
+)
+
+
+class _Refused(Exception):
+    """Rolls a hold's transaction back and carries the outcome out of it."""
+
+    def __init__(self, outcome: HoldOutcome) -> None:
+        self.outcome = outcome
+
+
+class SqlCreditStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def hold(self, request: HoldRequest) -> HoldOutcome:
+        try:
+            async with self._db.write() as conn:
+                return await self._hold(conn, request)
+        except _Refused as refused:
+            return refused.outcome
+
+    async def _hold(self, conn: AsyncConnection, request: HoldRequest) -> HoldOutcome:
+        ctx = request.ctx
+        new_id = await conn.scalar(
+            self._db.insert(interactions)
+            .values(_new_interaction(request))
+            .on_conflict_do_nothing()
+            .returning(interactions.c.id)
+        )
+        if new_id is None:
+            existing = await self._interaction_row(conn, ctx.workspace_id, request.key)
+            return HoldOutcome(HoldStatus.DUPLICATE, interaction_from_row(existing), None)
+        if request.member_cap is not None and not await self._within_cap(conn, request):
+            raise _Refused(HoldOutcome(HoldStatus.MEMBER_CAP, None, None))
+        if request.amount and not await self._reserve(conn, request):
+            balance = await locked_balance(conn, ctx)
+            if balance.available < request.amount:
+                raise _Refused(HoldOutcome(HoldStatus.INSUFFICIENT, None, balance))
+            await store_balance(conn, ctx.workspace_id, reserved=balance.reserved + request.amount)
+        row = await self._interaction_row(conn, ctx.workspace_id, request.key)
+        return HoldOutcome(HoldStatus.HELD, interaction_from_row(row), None)
+
+    async def _reserve(self, conn: AsyncConnection, request: HoldRequest) -> bool:
+        """The fast path: one conditional UPDATE when the stored cycle is current."""
+        b = credit_balances.c
+        result = await conn.execute(
+            update(credit_balances)
+            .where(
+                b.workspace_id == request.ctx.workspace_id,
+                b.cycle_start == request.ctx.cycle.start,
+                b.monthly_allocation - b.monthly_used + b.packs_remaining - b.reserved
+                >= request.amount,
+            )
+            .values(reserved=b.reserved + request.amount)
+        )
+        return bool(result.rowcount)
+
+    async def _within_cap(self, conn: AsyncConnection, request: HoldRequest) -> bool:
+        """Used this cycle plus holds in flight, this hold included, within the cap."""
+        assert request.member_id is not None
+        assert request.member_cap is not None
+        await conn.execute(
+            select(members.c.id).where(members.c.id == request.member_id).with_for_update()
+        )
+        used = (
+            select(func.coalesce(func.sum(usage_rollup.c.credits), 0))
+            .where(
+                usage_rollup.c.workspace_id == request.ctx.workspace_id,
+                usage_rollup.c.member_key == request.member_id,
+                usage_rollup.c.day >= request.ctx.cycle.start,
+            )
+            .scalar_subquery()
+        )
+        held = (
+            select(func.coalesce(func.sum(interactions.c.reserved), 0))
+            .where(
+                interactions.c.member_id == request.member_id,
+                interactions.c.state == InteractionState.HELD.value,
+            )
+            .scalar_subquery()
+        )
+        total = await conn.scalar(select(used + held))  # one statement: one snapshot
+        return int(total or 0) <= request.member_cap
+
+    async def settle(self, request: SettleRequest) -> Charge:
+        async with self._db.write() as conn:
+            row = await self._interaction_row(
+                conn, request.ctx.workspace_id, request.key, lock=True
+            )
+            if row is None:
+                raise ReservationClosed(f"no AI interaction is held under key {request.key!r}")
+            state = InteractionState(row.state)
+            if state is InteractionState.SETTLED:
+                balance, _ = await current_balance(conn, request.ctx)
+                split = ChargeSplit(
+                    monthly=row.credits - row.pack_credits,
+                    packs=row.pack_credits,
+                    written_off=row.written_off,
+                )
+                return Charge(interaction_from_row(row), split, balance, (), duplicate=True)
+            if state is InteractionState.RELEASED:
+                raise ReservationClosed(
+                    f"the AI interaction {request.key!r} was released without an answer"
+                )
+            return await apply_charge(self._db, conn, request, row)
+
+    async def release(self, ctx: CycleContext, key: str) -> bool:
+        async with self._db.write() as conn:
+            row = (
+                await conn.execute(
+                    update(interactions)
+                    .where(
+                        interactions.c.workspace_id == ctx.workspace_id,
+                        interactions.c.key == key,
+                        interactions.c.state == InteractionState.HELD.value,
+                    )
+                    .values(state=InteractionState.RELEASED.value)
+                    .returning(interactions.c.reserved)
+                )
+            ).first()
+            if row is None:
+                return False
+            await self._unreserve(conn, ctx.workspace_id, row.reserved)
+            return True
+
+    async def release_expired(self, ctx: CycleContext) -> int:
+        """Release holds a crash left behind; returns how many."""
+        async with self._db.write() as conn:
+            rows = (
+                await conn.execute(
+                    update(interactions)
+                    .where(
+                        interactions.c.workspace_id == ctx.workspace_id,
+                        interactions.c.state == InteractionState.HELD.value,
+                        interactions.c.expires_at < ctx.now,
+                    )
+                    .values(state=InteractionState.EXPIRED.value)
+                    .returning(interactions.c.reserved)
+                )
+            ).all()
+            await self._unreserve(conn, ctx.workspace_id, sum(r.reserved for r in rows))
+            return len(rows)
+
+    async def add_pack(
+        self, ctx: CycleContext, *, credits: int, source: PackSource, note: str
+    ) -> Balance:
+        async with self._db.write() as conn:
+            balance = await locked_balance(conn, ctx)
+            pack_id = await conn.scalar(
+                credit_packs.insert()
+                .values(
+                    workspace_id=ctx.workspace_id,
+                    source=source.value,
+                    credits=credits,
+                    remaining=credits,
+                    note=note,
+                    created_at=ctx.now,
+                )
+                .returning(credit_packs.c.id)
+            )
+            kind = EntryKind.PACK_PURCHASE if source is PackSource.PURCHASE else EntryKind.GRANT
+            entry = LedgerEntry(
+                kind=kind,
+                bucket=Bucket.PACKS,
+                delta=credits,
+                cycle_start=balance.cycle_start,
+                at=ctx.now,
+                pack_id=pack_id,
+                note=note,
+            )
+            await insert_entries(conn, ctx.workspace_id, [entry])
+            await store_balance(
+                conn,
+                ctx.workspace_id,
+                packs_remaining=balance.packs_remaining + credits,
+                packs_added=credit_balances.c.packs_added + 1,
+            )
+            if source is PackSource.PURCHASE:
+                await record_alerts(
+                    self._db,
+                    conn,
+                    workspace_id=ctx.workspace_id,
+                    cycle_start=balance.cycle_start,
+                    now=ctx.now,
+                    items=[(AlertKind.PACK_PURCHASED, pack_key(pack_id), None)],
+                )
+            return replace(balance, packs_remaining=balance.packs_remaining + credits)
+
+    async def balance(self, ctx: CycleContext) -> Balance:
+        async with self._db.read() as conn:
+            balance, _ = await current_balance(conn, ctx)
+            return balance
+
+    async def ledger(self, workspace_id: int) -> list[LedgerEntry]:
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(ledger_entries)
+                .where(ledger_entries.c.workspace_id == workspace_id)
+                .order_by(ledger_entries.c.id)
+            )
+            return [_entry(r) for r in rows]
+
+    async def ledger_totals(self, ctx: CycleContext) -> LedgerTotals:
+        async with self._db.write() as conn:  # a pending renewal is written first
+            balance = await locked_balance(conn, ctx)
+            e = ledger_entries.c
+            rows = await conn.execute(
+                select(e.bucket, func.sum(e.delta))
+                .where(
+                    e.workspace_id == ctx.workspace_id,
+                    (e.bucket != Bucket.MONTHLY.value) | (e.cycle_start == balance.cycle_start),
+                )
+                .group_by(e.bucket)
+            )
+            sums = {bucket: int(total) for bucket, total in rows}
+        return LedgerTotals(
+            monthly_this_cycle=sums.get(Bucket.MONTHLY.value, 0),
+            packs=sums.get(Bucket.PACKS.value, 0),
+            written_off=-sums.get(Bucket.WRITE_OFF.value, 0),
+        )
+
+    async def alerts(self, workspace_id: int) -> list[UsageAlert]:
+        return await list_alerts(self._db, workspace_id)
+
+    async def _interaction_row(
+        self, conn: AsyncConnection, workspace_id: int, key: str, *, lock: bool = False
+    ) -> Any:
+        query = select(interactions).where(
+            interactions.c.workspace_id == workspace_id, interactions.c.key == key
+        )
+        if lock:
+            query = query.with_for_update()
+        return (await conn.execute(query)).first()
+
+    async def _unreserve(self, conn: AsyncConnection, workspace_id: int, amount: int) -> None:
+        if amount:
+            await store_balance(
+                conn, workspace_id, reserved=credit_balances.c.reserved - literal(amount)
+            )
+
+
+def _new_interaction(request: HoldRequest) -> dict[str, Any]:
+    return {
+        "workspace_id": request.ctx.workspace_id,
+        "key": request.key,
+        "member_id": request.member_id,
+        "state": InteractionState.HELD.value,
+        "reserved": request.amount,
+        "credits": 0,
+        "pack_credits": 0,
+        "written_off": 0,
+        "interaction_type": None,
+        "input_tokens": 0,
+        "output_tokens": 0,
+        "tokens_estimated": False,
+        "created_at": request.ctx.now,
+        "expires_at": request.expires_at,
+        "settled_at": None,
+    }
+
+
+def _entry(row: Any) -> LedgerEntry:
+    return LedgerEntry(
+        kind=EntryKind(row.kind),
+        bucket=Bucket(row.bucket),
+        delta=row.delta,
+        cycle_start=row.cycle_start,
+        at=utc(row.at),
+        pack_id=row.pack_id,
+        interaction_id=row.interaction_id,
+        member_id=row.member_id,
+        note=row.note,
+    )

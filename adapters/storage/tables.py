@@ -1,0 +1,167 @@
+"""The SQL schema (SQLAlchemy Core); Alembic migrations create and upgrade it."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# SQLite only makes INTEGER PRIMARY KEY an auto-incrementing rowid.
+Id = BigInteger().with_variant(Integer(), "sqlite")
+Stamp = DateTime(timezone=True)
+
+workspaces = Table(
+    "workspaces",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("name", String(63), nullable=False, unique=True),
+    Column("plan", String(16), nullable=False),
+    Column("allocation", Integer, nullable=False),
+    Column("anchor", Date, nullable=False),
+    Column("mode", String(16), nullable=False),
+    Column("created_at", Stamp, nullable=False),
+)
+
+platform_links = Table(
+    "platform_links",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False, index=True),
+    UniqueConstraint("platform", "external_id"),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("external_id", String(64), nullable=False),
+    Column("display_name", String(128), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("monthly_cap", Integer, nullable=True),
+    UniqueConstraint("workspace_id", "platform", "external_id"),
+)
+
+# One row per workspace: the hot row every hold and charge updates under its lock.
+credit_balances = Table(
+    "credit_balances",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id"), primary_key=True),
+    Column("cycle_start", Date, nullable=False),
+    Column("monthly_allocation", Integer, nullable=False),
+    Column("monthly_used", Integer, nullable=False),
+    Column("packs_remaining", Integer, nullable=False),
+    Column("reserved", Integer, nullable=False),
+    Column("packs_added", Integer, nullable=False),
+)
+
+credit_packs = Table(
+    "credit_packs",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("credits", Integer, nullable=False),
+    Column("remaining", Integer, nullable=False),
+    Column("note", Text, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Index(None, "workspace_id", "remaining"),
+)
+
+interactions = Table(
+    "interactions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("member_id", ForeignKey("members.id"), nullable=True),
+    Column("state", String(16), nullable=False),
+    Column("reserved", Integer, nullable=False),
+    Column("credits", Integer, nullable=False),  # charged: monthly plus packs
+    Column("pack_credits", Integer, nullable=False),  # the part drawn from packs
+    Column("written_off", Integer, nullable=False),
+    Column("interaction_type", String(32), nullable=True),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("tokens_estimated", Boolean, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("expires_at", Stamp, nullable=False),
+    Column("settled_at", Stamp, nullable=True),
+    UniqueConstraint("workspace_id", "key"),
+    Index(None, "workspace_id", "state", "expires_at"),
+    Index(None, "member_id", "state"),
+)
+
+ledger_entries = Table(
+    "ledger_entries",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("at", Stamp, nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("bucket", String(16), nullable=False),
+    Column("delta", Integer, nullable=False),
+    Column("cycle_start", Date, nullable=False),
+    Column("pack_id", ForeignKey("credit_packs.id"), nullable=True),
+    Column("interaction_id", ForeignKey("interactions.id"), nullable=True),
+    Column("member_id", ForeignKey("members.id"), nullable=True),
+    Column("note", Text, nullable=False),
+    Index(None, "workspace_id", "bucket", "cycle_start"),
+)
+
+# Usage rolled up per day, member and type as each charge settles: dashboard queries read
+# at most days x members x types rows, however long the history grows.
+usage_rollup = Table(
+    "usage_rollup",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id"), primary_key=True),
+    Column("day", Date, primary_key=True),
+    Column("member_key", BigInteger, primary_key=True),  # members.id, 0 for none
+    Column("interaction_type", String(32), primary_key=True),
+    Column("credits", Integer, nullable=False),
+    Column("interactions", Integer, nullable=False),
+    Column("input_tokens", BigInteger, nullable=False),
+    Column("output_tokens", BigInteger, nullable=False),
+    Column("written_off", Integer, nullable=False),
+)
+
+alerts = Table(
+    "alerts",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("kind", String(24), nullable=False),
+    Column("cycle_start", Date, nullable=False),
+    Column("dedupe_key", String(64), nullable=False),
+    Column("percent", Integer, nullable=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("delivered_at", Stamp, nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Column("last_error", Text, nullable=True),
+    UniqueConstraint("workspace_id", "dedupe_key"),
+    Index(None, "delivered_at"),
+)

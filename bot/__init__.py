@@ -1,0 +1,1 @@
+"""Wiring: settings, the composition root and the `setget-bot` command line."""

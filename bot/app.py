@@ -1,0 +1,68 @@
+"""The composition root: builds every service from settings, in one place."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from adapters.storage import (
+    Database,
+    SqlCreditStore,
+    SqlUsageStore,
+    SqlWorkspaceStore,
+    check_schema,
+    open_database,
+)
+from bot.settings import Settings
+from core.admin import WorkspaceAdmin
+from core.clock import Clock, SystemClock
+from core.credits.dashboard import UsageDashboard
+from core.credits.pool import CreditPool
+
+
+@dataclass(frozen=True)
+class App:
+    settings: Settings
+    db: Database
+    clock: Clock
+    admin: WorkspaceAdmin
+    pool: CreditPool
+    dashboard: UsageDashboard
+    credit_store: SqlCreditStore
+    workspace_store: SqlWorkspaceStore
+
+
+def build_app(settings: Settings, *, db: Database, clock: Clock | None = None) -> App:
+    clock = clock or SystemClock()
+    workspaces = SqlWorkspaceStore(db)
+    credits = SqlCreditStore(db)
+    return App(
+        settings=settings,
+        db=db,
+        clock=clock,
+        admin=WorkspaceAdmin(workspaces=workspaces, credits=credits, clock=clock),
+        pool=CreditPool(
+            store=credits,
+            clock=clock,
+            pricing=settings.pricing(),
+            policy=settings.credit_policy(),
+        ),
+        dashboard=UsageDashboard(usage=SqlUsageStore(db), credits=credits, clock=clock),
+        credit_store=credits,
+        workspace_store=workspaces,
+    )
+
+
+@asynccontextmanager
+async def open_app(
+    settings: Settings, *, clock: Clock | None = None, require_schema: bool = True
+) -> AsyncIterator[App]:
+    """The app on its database; refuses to start on a schema that is not up to date."""
+    db = open_database(settings.database_url, pool_size=settings.database_pool_size)
+    try:
+        if require_schema:
+            await check_schema(db)
+        yield build_app(settings, db=db, clock=clock)
+    finally:
+        await db.dispose()

@@ -1,0 +1,45 @@
+"""The `setget-bot` entry point: sub-commands, and usage errors as one line."""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+import typer
+
+from bot.cli import credits, db, workspace
+
+app = typer.Typer(
+    name="setget-bot",
+    help="SetGet AI bot: AI chat-ops for project teams, metered in a shared credit pool.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=False,
+)
+app.add_typer(db.app, name="db")
+app.add_typer(workspace.app, name="workspace")
+app.add_typer(credits.app, name="credits")
+app.command("usage")(credits.usage)
+app.command("demo")(db.demo)
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        result = app(args=argv, prog_name="setget-bot", standalone_mode=False)
+    except typer.TyperException as exc:  # usage errors: one line, no usage dump
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        print(f"error: {exc.format_message()}{hint}", file=sys.stderr)
+        return int(getattr(exc, "exit_code", 2))
+    except typer.Exit as exc:
+        return exc.exit_code
+    except typer.Abort:
+        print("aborted", file=sys.stderr)
+        return 130
+    return result if isinstance(result, int) else 0
+
+
+def entry() -> None:
+    sys.exit(main())

@@ -1,0 +1,99 @@
+"""Deployment settings, read once from the environment or `.env` and validated."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from core.credits.pool import CreditPolicy
+from core.credits.pricing import PricingRule
+from core.errors import InvalidInput, SetGetError
+from core.workspaces import Mode
+
+
+def _env(name: str) -> AliasChoices:
+    return AliasChoices(name)
+
+
+class BadSettings(SetGetError):
+    """A setting in the environment or `.env` has a bad value."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SETGET_", env_file=".env", extra="ignore", frozen=True
+    )
+
+    database_url: str = "sqlite:///setget.db"
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    mode: Mode = Mode.CLOUD  # the default for new workspaces
+
+    llm_provider: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_model: str | None = None
+    secret_key: SecretStr | None = None
+
+    pricing_input_weight: int = Field(default=1, ge=0)
+    pricing_output_weight: int = Field(default=4, ge=0)
+    pricing_divisor: int = Field(default=4000, ge=1)
+    pricing_min_credits: int = Field(default=1, ge=1)
+    pricing_max_credits: int = Field(default=6, ge=1)
+    hold_ttl_seconds: float = Field(default=300, gt=0)
+    hold_wait_seconds: float = Field(default=10, ge=0)
+
+    slack_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_BOT_TOKEN")
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_SIGNING_SECRET")
+    )
+    slack_app_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_APP_TOKEN")
+    )
+    slack_api_url: str | None = Field(default=None, validation_alias=_env("SLACK_API_URL"))
+    discord_bot_token: SecretStr | None = Field(
+        default=None, validation_alias=_env("DISCORD_BOT_TOKEN")
+    )
+    discord_api_url: str | None = Field(default=None, validation_alias=_env("DISCORD_API_URL"))
+    discord_gateway_url: str | None = Field(
+        default=None, validation_alias=_env("DISCORD_GATEWAY_URL")
+    )
+
+    @model_validator(mode="after")
+    def _pricing_bounds(self) -> Settings:
+        if self.pricing_min_credits > self.pricing_max_credits:
+            raise ValueError(
+                "SETGET_PRICING_MIN_CREDITS must not exceed SETGET_PRICING_MAX_CREDITS"
+            )
+        return self
+
+    def pricing(self) -> PricingRule:
+        return PricingRule(
+            input_weight=self.pricing_input_weight,
+            output_weight=self.pricing_output_weight,
+            divisor=self.pricing_divisor,
+            minimum=self.pricing_min_credits,
+            maximum=self.pricing_max_credits,
+        )
+
+    def credit_policy(self) -> CreditPolicy:
+        return CreditPolicy(
+            hold_ttl=timedelta(seconds=self.hold_ttl_seconds),
+            wait_for_holds=timedelta(seconds=self.hold_wait_seconds),
+        )
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from the environment; a bad value becomes one clear line, not a traceback."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        name = f"SETGET_{where.upper()}" if where != "settings" else where
+        raise BadSettings(f"bad setting {name}: {first['msg']}") from None
+    except InvalidInput as exc:
+        raise BadSettings(str(exc)) from None

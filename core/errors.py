@@ -1,0 +1,100 @@
+"""Errors the domain raises; adapters turn each into a clear message for a person.
+
+SetGetError
+ ├── InvalidInput            bad value from a person or operator (zero credits, bad date, ...)
+ ├── NotFound
+ │    └── WorkspaceNotFound
+ ├── Conflict                the request clashes with what exists (name taken, team linked)
+ ├── NotAllowed              the plan or the person's role does not allow it
+ │    └── PacksNotAllowed
+ ├── CreditsUnavailable      no AI answer can be paid for right now
+ │    ├── OutOfCredits       the workspace pool is exhausted (AI paused)
+ │    ├── MemberCapReached   this member used their monthly cap; the team goes on
+ │    └── PoolBusy           credits remain but answers in flight hold them all
+ └── ReservationClosed       settle/release of an interaction that can no longer change
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+
+class SetGetError(Exception):
+    """Root of every error the domain raises on purpose."""
+
+
+class InvalidInput(SetGetError):
+    """A value given by a person or the operator is not acceptable."""
+
+
+class NotFound(SetGetError):
+    """Something named does not exist."""
+
+
+class WorkspaceNotFound(NotFound):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"unknown workspace {name!r}")
+        self.name = name
+
+
+class Conflict(SetGetError):
+    """The request clashes with data that already exists."""
+
+
+class NotAllowed(SetGetError):
+    """The plan or the person's role does not allow this."""
+
+
+class PacksNotAllowed(NotAllowed):
+    def __init__(self, plan: str) -> None:
+        hint = (
+            "upgrade to Pro or Business to buy credit packs"
+            if plan == "free"
+            else "enterprise credits come by agreement: ask the operator for a grant"
+        )
+        super().__init__(f"the {plan} plan cannot buy credit packs; {hint}")
+        self.plan = plan
+
+
+class CreditsUnavailable(SetGetError):
+    """No AI answer can be paid for right now."""
+
+
+class OutOfCredits(CreditsUnavailable):
+    def __init__(self, *, workspace: str, renewal_date: date, can_buy_packs: bool) -> None:
+        how = (
+            "an admin can buy a credit pack (`/setget buy`)"
+            if can_buy_packs
+            else "an admin can upgrade the plan"
+        )
+        super().__init__(
+            f"workspace {workspace!r} is out of AI credits: AI is paused until "
+            f"{renewal_date.isoformat()}, or {how}"
+        )
+        self.workspace = workspace
+        self.renewal_date = renewal_date
+        self.can_buy_packs = can_buy_packs
+
+
+class MemberCapReached(CreditsUnavailable):
+    def __init__(self, *, member: str, cap: int, renewal_date: date) -> None:
+        super().__init__(
+            f"{member} has used their monthly cap of {cap} AI credits; it resets on "
+            f"{renewal_date.isoformat()} (an admin can raise it)"
+        )
+        self.member = member
+        self.cap = cap
+        self.renewal_date = renewal_date
+
+
+class PoolBusy(CreditsUnavailable):
+    def __init__(self, *, workspace: str) -> None:
+        super().__init__(
+            f"workspace {workspace!r} has credits left, but answers in progress hold them; "
+            "try again in a moment"
+        )
+        self.workspace = workspace
+
+
+class ReservationClosed(SetGetError):
+    """A settle or release arrived for an interaction that was already closed."""

@@ -1,0 +1,135 @@
+"""Storage ports the domain needs; `adapters/storage` implements them on SQL databases.
+
+Each credit operation is atomic in the store: it holds the workspace's balance lock while it
+applies the pure rules of `core.credits.balance`, so concurrent requests from several
+processes or connections can never overspend the pool nor charge one key twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Protocol
+
+from core.credits.alerts import UsageAlert
+from core.credits.balance import Balance
+from core.credits.cycles import Cycle
+from core.credits.interactions import Charge, Interaction
+from core.credits.ledger import LedgerEntry, LedgerTotals
+from core.credits.pricing import InteractionType, TokenUsage
+from core.credits.usage import UsageFigures
+from core.plans import Plan
+from core.workspaces import Member, Mode, Platform, Role, Workspace
+
+
+@dataclass(frozen=True)
+class CycleContext:
+    """What every credit operation needs to roll the pool into the current cycle."""
+
+    workspace_id: int
+    cycle: Cycle
+    allocation: int
+    now: datetime
+
+
+@dataclass(frozen=True)
+class HoldRequest:
+    ctx: CycleContext
+    key: str
+    member_id: int | None
+    amount: int  # 0 for an unmetered (self-hosted) interaction
+    member_cap: int | None
+    expires_at: datetime
+
+
+class HoldStatus(enum.StrEnum):
+    HELD = "held"
+    DUPLICATE = "duplicate"
+    INSUFFICIENT = "insufficient"
+    MEMBER_CAP = "member_cap"
+
+
+@dataclass(frozen=True)
+class HoldOutcome:
+    status: HoldStatus
+    interaction: Interaction | None
+    balance: Balance | None
+
+
+@dataclass(frozen=True)
+class SettleRequest:
+    ctx: CycleContext
+    key: str
+    credits: int  # 0 for an unmetered (self-hosted) interaction
+    usage: TokenUsage
+    interaction_type: InteractionType
+
+
+class PackSource(enum.StrEnum):
+    PURCHASE = "purchase"
+    GRANT = "grant"
+
+
+class WorkspaceStore(Protocol):
+    async def create_workspace(
+        self,
+        *,
+        name: str,
+        plan: Plan,
+        allocation: int,
+        anchor: date,
+        mode: Mode,
+        cycle: Cycle,
+        now: datetime,
+    ) -> Workspace: ...
+
+    async def get_workspace(self, name: str) -> Workspace: ...
+
+    async def list_workspaces(self) -> list[Workspace]: ...
+
+    async def change_plan(self, ctx: CycleContext, *, plan: Plan, allocation: int) -> int:
+        """Set the plan; returns the credits an upgrade added to the current cycle."""
+        ...
+
+    async def link(self, workspace_id: int, platform: Platform, external_id: str) -> None: ...
+
+    async def workspace_for(self, platform: Platform, external_id: str) -> Workspace | None: ...
+
+    async def ensure_member(
+        self, workspace_id: int, platform: Platform, external_id: str, display_name: str
+    ) -> Member: ...
+
+    async def set_role(self, member_id: int, role: Role) -> Member: ...
+
+    async def set_member_cap(self, member_id: int, cap: int | None) -> Member: ...
+
+    async def members(self, workspace_id: int) -> list[Member]: ...
+
+
+class CreditStore(Protocol):
+    async def hold(self, request: HoldRequest) -> HoldOutcome: ...
+
+    async def settle(self, request: SettleRequest) -> Charge: ...
+
+    async def release(self, ctx: CycleContext, key: str) -> bool:
+        """Drop a hold without charge; False when there was nothing held under `key`."""
+        ...
+
+    async def release_expired(self, ctx: CycleContext) -> int: ...
+
+    async def add_pack(
+        self, ctx: CycleContext, *, credits: int, source: PackSource, note: str
+    ) -> Balance: ...
+
+    async def balance(self, ctx: CycleContext) -> Balance: ...
+
+    async def ledger(self, workspace_id: int) -> list[LedgerEntry]: ...
+
+    async def ledger_totals(self, ctx: CycleContext) -> LedgerTotals: ...
+
+    async def alerts(self, workspace_id: int) -> list[UsageAlert]: ...
+
+
+class UsageStore(Protocol):
+    async def usage(self, ctx: CycleContext, *, since: date, until: date) -> UsageFigures: ...

@@ -1,0 +1,79 @@
+"""Workspaces, their members and the chat teams/guilds linked to them."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from core.errors import InvalidInput
+from core.plans import Plan
+
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
+
+
+class Mode(enum.StrEnum):
+    CLOUD = "cloud"
+    SELF_HOSTED = "self-hosted"
+
+    @classmethod
+    def parse(cls, text: str) -> Mode:
+        try:
+            return cls(text.strip().lower())
+        except ValueError:
+            raise InvalidInput(f"unknown mode {text!r} (choose cloud or self-hosted)") from None
+
+
+class Role(enum.StrEnum):
+    ADMIN = "admin"
+    MEMBER = "member"
+
+
+class Platform(enum.StrEnum):
+    SLACK = "slack"
+    DISCORD = "discord"
+    CONSOLE = "console"
+
+
+def check_workspace_name(name: str) -> str:
+    if not _NAME.match(name):
+        raise InvalidInput(
+            f"bad workspace name {name!r}: use 1-63 letters, digits, '-', '_' or '.', "
+            "starting with a letter or digit"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class Workspace:
+    id: int
+    name: str
+    plan: Plan
+    allocation: int  # monthly credits each new cycle starts with
+    anchor: date
+    mode: Mode
+    created_at: datetime
+
+    @property
+    def metered(self) -> bool:
+        """Cloud workspaces pay in credits; self-hosted ones only record usage."""
+        return self.mode is Mode.CLOUD
+
+
+@dataclass(frozen=True)
+class Member:
+    id: int
+    workspace_id: int
+    platform: Platform
+    external_id: str
+    display_name: str
+    role: Role
+    monthly_cap: int | None
+
+
+@dataclass(frozen=True)
+class PlatformLink:
+    platform: Platform
+    external_id: str
+    workspace_id: int
