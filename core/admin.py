@@ -135,7 +135,7 @@ class WorkspaceAdmin:
             return await self._workspaces.ensure_member(workspace.id, platform, ident, ident)
         matches = [
             m
-            for m in await self._workspaces.members(workspace.id)
+            for m in await self._workspaces.list_members(workspace.id)
             if ident in (m.external_id, m.display_name)
         ]
         if len(matches) == 1:

@@ -207,7 +207,7 @@ class SqlWorkspaceStore:
     async def set_member_cap(self, member_id: int, cap: int | None) -> Member:
         return await self._update_member(member_id, monthly_cap=cap)
 
-    async def members(self, workspace_id: int) -> list[Member]:
+    async def list_members(self, workspace_id: int) -> list[Member]:
         async with self._db.read() as conn:
             rows = await conn.execute(
                 select(members).where(members.c.workspace_id == workspace_id).order_by(members.c.id)
