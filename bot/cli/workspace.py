@@ -85,9 +85,11 @@ def set_plan(name: str, plan: str, allocation: Allocation = None) -> None:
     run(action)
 
 
-def _one_id(slack: str | None, discord: str | None, *, kind: str) -> tuple[Platform, str]:
+def _one_id(
+    slack: str | None, discord: str | None, *, options: tuple[str, str]
+) -> tuple[Platform, str]:
     if (slack is None) == (discord is None):
-        raise InvalidInput(f"give exactly one of --slack-{kind} or --discord-{kind}")
+        raise InvalidInput(f"give exactly one of {options[0]} or {options[1]}")
     return (Platform.SLACK, slack) if slack is not None else (Platform.DISCORD, str(discord))
 
 
@@ -98,7 +100,9 @@ def link(
     discord_guild: Annotated[str | None, typer.Option("--discord-guild")] = None,
 ) -> None:
     """Link a Slack team or Discord guild to a workspace (each belongs to one workspace)."""
-    platform, external = checked(lambda: _one_id(slack_team, discord_guild, kind="team"))
+    platform, external = checked(
+        lambda: _one_id(slack_team, discord_guild, options=("--slack-team", "--discord-guild"))
+    )
 
     async def action(a: App) -> None:
         await a.admin.link(name, platform, external)
@@ -114,7 +118,9 @@ def admin_add(
     discord_user: Annotated[str | None, typer.Option("--discord-user")] = None,
 ) -> None:
     """Make a Slack or Discord user an admin of the workspace."""
-    platform, external = checked(lambda: _one_id(slack_user, discord_user, kind="user"))
+    platform, external = checked(
+        lambda: _one_id(slack_user, discord_user, options=("--slack-user", "--discord-user"))
+    )
 
     async def action(a: App) -> None:
         member = await a.admin.add_admin(name, platform, external)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.clock import Clock
@@ -32,7 +32,8 @@ class CreditPolicy:
 
     hold_ttl: timedelta = timedelta(minutes=5)
     wait_for_holds: timedelta = timedelta(seconds=10)
-    poll_interval: timedelta = field(default=timedelta(milliseconds=25))
+    first_poll: timedelta = timedelta(milliseconds=20)  # doubles up to `max_poll`
+    max_poll: timedelta = timedelta(milliseconds=500)
 
 
 def cycle_context(workspace: Workspace, now: datetime) -> CycleContext:
@@ -84,7 +85,7 @@ class CreditPool:
         """Hold credits for one AI answer; the same key returns the earlier hold."""
         _check_key(key)
         metered = workspace.metered
-        waited = timedelta(0)
+        waited, pause = timedelta(0), self._policy.first_poll
         swept = False
         while True:
             ctx = self.context(workspace)
@@ -123,8 +124,9 @@ class CreditPool:
                     continue
             if waited >= self._policy.wait_for_holds:
                 raise PoolBusy(workspace=workspace.name)
-            await self._clock.sleep(self._policy.poll_interval.total_seconds())
-            waited += self._policy.poll_interval
+            await self._clock.sleep(pause.total_seconds())
+            waited += pause
+            pause = min(pause * 2, self._policy.max_poll)
 
     async def settle(
         self,
