@@ -84,6 +84,8 @@ class CreditPool:
     async def reserve(self, workspace: Workspace, *, key: str, member: Member | None) -> Hold:
         """Hold credits for one AI answer; the same key returns the earlier hold."""
         _check_key(key)
+        if member is not None and member.workspace_id != workspace.id:
+            raise InvalidInput(f"{member.display_name} is not a member of {workspace.name!r}")
         metered = workspace.metered
         waited, pause = timedelta(0), self._policy.first_poll
         swept = False

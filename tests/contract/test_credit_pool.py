@@ -8,7 +8,13 @@ import pytest
 
 from core.credits.interactions import InteractionState
 from core.credits.pricing import InteractionType, TokenUsage
-from core.errors import MemberCapReached, OutOfCredits, PoolBusy, ReservationClosed
+from core.errors import (
+    InvalidInput,
+    MemberCapReached,
+    OutOfCredits,
+    PoolBusy,
+    ReservationClosed,
+)
 from core.plans import Plan
 from core.workspaces import Member, Mode, Platform, Workspace
 from tests.contract.conftest import Core
@@ -158,3 +164,20 @@ async def test_renewal_restores_the_allocation_even_if_nothing_ran_at_that_momen
     assert status.cycle.start.isoformat() == "2026-04-30"
     assert (status.balance.remaining, status.paused) == (50, False)
     assert await ask(core, w, m, "back") == 1
+
+
+async def test_workspaces_are_isolated_even_when_event_ids_collide(core: Core) -> None:
+    a, ann = await setup(core)
+    b = await core.admin.create("other", plan=Plan.FREE)
+    bob = await core.workspaces.ensure_member(b.id, Platform.SLACK, "U1", "bob")
+    assert await ask(core, a, ann, "same-event", THREE) == 3
+    hold = await core.pool.reserve(b, key="same-event", member=bob)
+    assert not hold.duplicate
+    await core.pool.settle(b, key="same-event", usage=ONE, interaction_type=SIMPLE)
+    assert (await core.pool.status(a)).balance.remaining == 497
+    assert (await core.pool.status(b)).balance.remaining == 49
+    with pytest.raises(ReservationClosed):
+        await core.pool.settle(b, key="only-in-a", usage=ONE, interaction_type=SIMPLE)
+    with pytest.raises(InvalidInput, match="not a member of 'other'"):
+        await core.pool.reserve(b, key="cross", member=ann)
+    assert [m.member for m in (await core.dashboard.report(b)).figures.by_member] == ["bob"]
