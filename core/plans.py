@@ -2,25 +2,17 @@
 
 from __future__ import annotations
 
-import enum
 from dataclasses import dataclass
 
+from core.choices import Choice
 from core.errors import InvalidInput
 
 
-class Plan(enum.StrEnum):
+class Plan(Choice):
     FREE = "free"
     PRO = "pro"
     BUSINESS = "business"
     ENTERPRISE = "enterprise"
-
-    @classmethod
-    def parse(cls, text: str) -> Plan:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            names = ", ".join(p.value for p in cls)
-            raise InvalidInput(f"unknown plan {text!r} (choose one of: {names})") from None
 
 
 @dataclass(frozen=True)

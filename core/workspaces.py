@@ -7,22 +7,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from core.choices import Choice
 from core.errors import InvalidInput
 from core.plans import Plan
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
 
 
-class Mode(enum.StrEnum):
+class Mode(Choice):
     CLOUD = "cloud"
     SELF_HOSTED = "self-hosted"
-
-    @classmethod
-    def parse(cls, text: str) -> Mode:
-        try:
-            return cls(text.strip().lower())
-        except ValueError:
-            raise InvalidInput(f"unknown mode {text!r} (choose cloud or self-hosted)") from None
 
 
 class Role(enum.StrEnum):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import func, literal, select, update
+from sqlalchemy import ColumnElement, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.alert_outbox import list_alerts, record_alerts
@@ -150,40 +150,44 @@ class SqlCreditStore:
 
     async def release(self, ctx: CycleContext, key: str) -> bool:
         async with self._db.write() as conn:
-            row = (
-                await conn.execute(
-                    update(interactions)
-                    .where(
-                        interactions.c.workspace_id == ctx.workspace_id,
-                        interactions.c.key == key,
-                        interactions.c.state == InteractionState.HELD.value,
-                    )
-                    .values(state=InteractionState.RELEASED.value)
-                    .returning(interactions.c.reserved)
-                )
-            ).first()
-            if row is None:
-                return False
-            await self._unreserve(conn, ctx.workspace_id, row.reserved)
-            return True
+            closed = await self._close_holds(
+                conn, ctx, InteractionState.RELEASED, interactions.c.key == key
+            )
+            return closed == 1
 
     async def release_expired(self, ctx: CycleContext) -> int:
         """Release holds a crash left behind; returns how many."""
         async with self._db.write() as conn:
-            rows = (
-                await conn.execute(
-                    update(interactions)
-                    .where(
-                        interactions.c.workspace_id == ctx.workspace_id,
-                        interactions.c.state == InteractionState.HELD.value,
-                        interactions.c.expires_at < ctx.now,
-                    )
-                    .values(state=InteractionState.EXPIRED.value)
-                    .returning(interactions.c.reserved)
+            return await self._close_holds(
+                conn, ctx, InteractionState.EXPIRED, interactions.c.expires_at < ctx.now
+            )
+
+    async def _close_holds(
+        self,
+        conn: AsyncConnection,
+        ctx: CycleContext,
+        state: InteractionState,
+        condition: ColumnElement[bool],
+    ) -> int:
+        """Move matching holds to `state` and give their credits back to the pool."""
+        rows = (
+            await conn.execute(
+                update(interactions)
+                .where(
+                    interactions.c.workspace_id == ctx.workspace_id,
+                    interactions.c.state == InteractionState.HELD.value,
+                    condition,
                 )
-            ).all()
-            await self._unreserve(conn, ctx.workspace_id, sum(r.reserved for r in rows))
-            return len(rows)
+                .values(state=state.value)
+                .returning(interactions.c.reserved)
+            )
+        ).all()
+        released = sum(r.reserved for r in rows)
+        if released:
+            await store_balance(
+                conn, ctx.workspace_id, reserved=credit_balances.c.reserved - literal(released)
+            )
+        return len(rows)
 
     async def add_pack(
         self, ctx: CycleContext, *, credits: int, source: PackSource, note: str
@@ -275,12 +279,6 @@ class SqlCreditStore:
         if lock:
             query = query.with_for_update()
         return (await conn.execute(query)).first()
-
-    async def _unreserve(self, conn: AsyncConnection, workspace_id: int, amount: int) -> None:
-        if amount:
-            await store_balance(
-                conn, workspace_id, reserved=credit_balances.c.reserved - literal(amount)
-            )
 
 
 def _new_interaction(request: HoldRequest) -> dict[str, Any]:

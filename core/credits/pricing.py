@@ -17,13 +17,6 @@ class InteractionType(enum.StrEnum):
     ACTION_BULK = "action_bulk"
     COMPLEX_MULTI_TURN = "complex_multi_turn"
 
-    @classmethod
-    def parse(cls, text: str) -> InteractionType:
-        try:
-            return cls(text)
-        except ValueError:
-            raise InvalidInput(f"unknown interaction type {text!r}") from None
-
 
 @dataclass(frozen=True)
 class TokenUsage:
