@@ -37,7 +37,11 @@ from core.workspaces import Member, Mode, Platform, Role, Workspace
 
 
 class FakeClock:
-    """A clock tests move by hand; `sleep` advances it and yields to other tasks."""
+    """A clock tests move by hand; `sleep` advances it and lets other tasks run a moment.
+
+    The real pause is short but long enough for another task's database transaction to
+    commit, so tests of waiting do not depend on which task the event loop picks first.
+    """
 
     def __init__(self, now: datetime) -> None:
         self._now = now
@@ -53,7 +57,7 @@ class FakeClock:
 
     async def sleep(self, seconds: float) -> None:
         self._now += timedelta(seconds=seconds)
-        await asyncio.sleep(0)
+        await asyncio.sleep(min(seconds, 0.02))
 
 
 @dataclass

@@ -65,13 +65,15 @@ class SqlCreditStore:
 
     async def _hold(self, conn: AsyncConnection, request: HoldRequest) -> HoldOutcome:
         ctx = request.ctx
-        new_id = await conn.scalar(
-            self._db.insert(interactions)
-            .values(_new_interaction(request))
-            .on_conflict_do_nothing()
-            .returning(interactions.c.id)
-        )
-        if new_id is None:
+        inserted = (
+            await conn.execute(
+                self._db.insert(interactions)
+                .values(_new_interaction(request))
+                .on_conflict_do_nothing()
+                .returning(interactions)
+            )
+        ).first()
+        if inserted is None:
             existing = await self._interaction_row(conn, ctx.workspace_id, request.key)
             return HoldOutcome(HoldStatus.DUPLICATE, interaction_from_row(existing), None)
         if request.member_cap is not None and not await self._within_cap(conn, request):
@@ -81,8 +83,7 @@ class SqlCreditStore:
             if balance.available < request.amount:
                 raise _Refused(HoldOutcome(HoldStatus.INSUFFICIENT, None, balance))
             await store_balance(conn, ctx.workspace_id, reserved=balance.reserved + request.amount)
-        row = await self._interaction_row(conn, ctx.workspace_id, request.key)
-        return HoldOutcome(HoldStatus.HELD, interaction_from_row(row), None)
+        return HoldOutcome(HoldStatus.HELD, interaction_from_row(inserted), None)
 
     async def _reserve(self, conn: AsyncConnection, request: HoldRequest) -> bool:
         """The fast path: one conditional UPDATE when the stored cycle is current."""
