@@ -18,7 +18,14 @@ from core.errors import (
     PoolBusy,
 )
 from core.plans import PLAN_TERMS
-from core.ports import CreditStore, CycleContext, HoldRequest, HoldStatus, SettleRequest
+from core.ports import (
+    CreditStore,
+    CycleContext,
+    HoldOutcome,
+    HoldRequest,
+    HoldStatus,
+    SettleRequest,
+)
 from core.workspaces import Member, Workspace
 
 logger = logging.getLogger(__name__)
@@ -82,44 +89,22 @@ class CreditPool:
         return cycle_context(workspace, self._clock.now())
 
     async def reserve(self, workspace: Workspace, *, key: str, member: Member | None) -> Hold:
-        """Hold credits for one AI answer; the same key returns the earlier hold."""
+        """Hold credits for one AI answer; the same key returns the earlier hold.
+
+        Refuses only when the pool is really exhausted; while answers in flight hold the
+        last credits it waits (backing off) for them to settle or be released.
+        """
         _check_key(key)
         if member is not None and member.workspace_id != workspace.id:
             raise InvalidInput(f"{member.display_name} is not a member of {workspace.name!r}")
-        metered = workspace.metered
-        waited, pause = timedelta(0), self._policy.first_poll
-        swept = False
+        waited, pause, swept = timedelta(0), self._policy.first_poll, False
         while True:
             ctx = self.context(workspace)
-            outcome = await self._store.hold(
-                HoldRequest(
-                    ctx=ctx,
-                    key=key,
-                    member_id=member.id if member else None,
-                    amount=self._pricing.minimum if metered else 0,
-                    member_cap=member.monthly_cap if (member and metered) else None,
-                    expires_at=ctx.now + self._policy.hold_ttl,
-                )
-            )
+            outcome = await self._store.hold(self._hold_request(ctx, workspace, key, member))
             if outcome.interaction is not None:
                 duplicate = outcome.status is HoldStatus.DUPLICATE
                 return Hold(interaction=outcome.interaction, duplicate=duplicate)
-            if outcome.status is HoldStatus.MEMBER_CAP:
-                assert member is not None
-                assert member.monthly_cap is not None
-                raise MemberCapReached(
-                    member=member.display_name,
-                    cap=member.monthly_cap,
-                    renewal_date=ctx.cycle.renewal,
-                )
-            balance = outcome.balance
-            assert balance is not None
-            if balance.remaining < self._pricing.minimum or balance.reserved == 0:
-                raise OutOfCredits(
-                    workspace=workspace.name,
-                    renewal_date=ctx.cycle.renewal,
-                    can_buy_packs=PLAN_TERMS[workspace.plan].can_buy_packs,
-                )
+            self._refuse_if_final(ctx, workspace, member, outcome)
             if not swept:
                 swept = True
                 if await self._store.release_expired(ctx):
@@ -129,6 +114,38 @@ class CreditPool:
             await self._clock.sleep(pause.total_seconds())
             waited += pause
             pause = min(pause * 2, self._policy.max_poll)
+
+    def _hold_request(
+        self, ctx: CycleContext, workspace: Workspace, key: str, member: Member | None
+    ) -> HoldRequest:
+        metered = workspace.metered
+        return HoldRequest(
+            ctx=ctx,
+            key=key,
+            member_id=member.id if member else None,
+            amount=self._pricing.minimum if metered else 0,
+            member_cap=member.monthly_cap if (member and metered) else None,
+            expires_at=ctx.now + self._policy.hold_ttl,
+        )
+
+    def _refuse_if_final(
+        self, ctx: CycleContext, workspace: Workspace, member: Member | None, outcome: HoldOutcome
+    ) -> None:
+        """Raise when waiting cannot help: the member's cap, or a pool with nothing left."""
+        if outcome.status is HoldStatus.MEMBER_CAP:
+            assert member is not None
+            assert member.monthly_cap is not None
+            raise MemberCapReached(
+                member=member.display_name, cap=member.monthly_cap, renewal_date=ctx.cycle.renewal
+            )
+        balance = outcome.balance
+        assert balance is not None
+        if balance.remaining < self._pricing.minimum or balance.reserved == 0:
+            raise OutOfCredits(
+                workspace=workspace.name,
+                renewal_date=ctx.cycle.renewal,
+                can_buy_packs=PLAN_TERMS[workspace.plan].can_buy_packs,
+            )
 
     async def settle(
         self,
