@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, literal, select, update
+from sqlalchemy import BindParameter, ColumnElement, bindparam, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.alert_outbox import list_alerts, record_alerts
@@ -20,8 +20,9 @@ from adapters.storage.balance_rows import (
     locked_balance,
     store_balance,
 )
-from adapters.storage.charges import apply_charge, interaction_from_row
 from adapters.storage.database import Database, utc
+from adapters.storage.interaction_rows import interaction_from_row, new_interaction
+from adapters.storage.settlement import NeedsBalanceLock, settle_fast, settle_locked
 from adapters.storage.tables import (
     credit_balances,
     credit_packs,
@@ -31,10 +32,9 @@ from adapters.storage.tables import (
     usage_rollup,
 )
 from core.credits.alerts import AlertKind, UsageAlert, pack_key
-from core.credits.balance import Balance, ChargeSplit
+from core.credits.balance import Balance
 from core.credits.interactions import Charge, InteractionState
 from core.credits.ledger import Bucket, EntryKind, LedgerEntry, LedgerTotals
-from core.errors import ReservationClosed
 from core.ports import (
     CycleContext,
     HoldOutcome,
@@ -52,6 +52,25 @@ class _Refused(Exception):
         self.outcome = outcome
 
 
+def _hold_insert(db: Database) -> Any:
+    """A new hold; a key already used in the workspace inserts nothing."""
+    return db.insert(interactions).on_conflict_do_nothing().returning(interactions)
+
+
+def _hold_reserve(_db: Database) -> Any:
+    b = credit_balances.c
+    amount: BindParameter[int] = bindparam("n")
+    return (
+        update(credit_balances)
+        .where(
+            b.workspace_id == bindparam("w"),
+            b.cycle_start == bindparam("cs"),
+            b.monthly_allocation - b.monthly_used + b.packs_remaining - b.reserved >= amount,
+        )
+        .values(reserved=b.reserved + amount)
+    )
+
+
 class SqlCreditStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -67,10 +86,7 @@ class SqlCreditStore:
         ctx = request.ctx
         inserted = (
             await conn.execute(
-                self._db.insert(interactions)
-                .values(_new_interaction(request))
-                .on_conflict_do_nothing()
-                .returning(interactions)
+                self._db.prepared("hold_insert", _hold_insert), new_interaction(request)
             )
         ).first()
         if inserted is None:
@@ -87,17 +103,8 @@ class SqlCreditStore:
 
     async def _reserve(self, conn: AsyncConnection, request: HoldRequest) -> bool:
         """The fast path: one conditional UPDATE when the stored cycle is current."""
-        b = credit_balances.c
-        result = await conn.execute(
-            update(credit_balances)
-            .where(
-                b.workspace_id == request.ctx.workspace_id,
-                b.cycle_start == request.ctx.cycle.start,
-                b.monthly_allocation - b.monthly_used + b.packs_remaining - b.reserved
-                >= request.amount,
-            )
-            .values(reserved=b.reserved + request.amount)
-        )
+        params = {"w": request.ctx.workspace_id, "cs": request.ctx.cycle.start, "n": request.amount}
+        result = await conn.execute(self._db.prepared("hold_reserve", _hold_reserve), params)
         return bool(result.rowcount)
 
     async def _within_cap(self, conn: AsyncConnection, request: HoldRequest) -> bool:
@@ -128,26 +135,12 @@ class SqlCreditStore:
         return int(total or 0) <= request.member_cap
 
     async def settle(self, request: SettleRequest) -> Charge:
-        async with self._db.write() as conn:
-            row = await self._interaction_row(
-                conn, request.ctx.workspace_id, request.key, lock=True
-            )
-            if row is None:
-                raise ReservationClosed(f"no AI interaction is held under key {request.key!r}")
-            state = InteractionState(row.state)
-            if state is InteractionState.SETTLED:
-                balance, _ = await current_balance(conn, request.ctx)
-                split = ChargeSplit(
-                    monthly=row.credits - row.pack_credits,
-                    packs=row.pack_credits,
-                    written_off=row.written_off,
-                )
-                return Charge(interaction_from_row(row), split, balance, (), duplicate=True)
-            if state is InteractionState.RELEASED:
-                raise ReservationClosed(
-                    f"the AI interaction {request.key!r} was released without an answer"
-                )
-            return await apply_charge(self._db, conn, request, row)
+        try:
+            async with self._db.write() as conn:
+                return await settle_fast(self._db, conn, request)
+        except NeedsBalanceLock:
+            async with self._db.write() as conn:
+                return await settle_locked(self._db, conn, request)
 
     async def release(self, ctx: CycleContext, key: str) -> bool:
         async with self._db.write() as conn:
@@ -280,26 +273,6 @@ class SqlCreditStore:
         if lock:
             query = query.with_for_update()
         return (await conn.execute(query)).first()
-
-
-def _new_interaction(request: HoldRequest) -> dict[str, Any]:
-    return {
-        "workspace_id": request.ctx.workspace_id,
-        "key": request.key,
-        "member_id": request.member_id,
-        "state": InteractionState.HELD.value,
-        "reserved": request.amount,
-        "credits": 0,
-        "pack_credits": 0,
-        "written_off": 0,
-        "interaction_type": None,
-        "input_tokens": 0,
-        "output_tokens": 0,
-        "tokens_estimated": False,
-        "created_at": request.ctx.now,
-        "expires_at": request.expires_at,
-        "settled_at": None,
-    }
 
 
 def _entry(row: Any) -> LedgerEntry:

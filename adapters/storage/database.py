@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +52,10 @@ class Database:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
+        # SQLite has one writer at a time: queue this process's writers here instead of in
+        # SQLite's sleeping busy handler (which still arbitrates between processes).
+        self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
+        self._prepared: dict[str, Any] = {}
 
     @property
     def is_sqlite(self) -> bool:
@@ -62,7 +68,12 @@ class Database:
         `BEGIN IMMEDIATE` makes writers queue on SQLite's busy timeout instead of failing
         when a reader upgrades to a writer, across threads and processes alike.
         """
-        async with _translate_errors(self), self.engine.connect() as conn, conn.begin():
+        async with (
+            _translate_errors(self),
+            self._sqlite_writer or contextlib.nullcontext(),
+            self.engine.connect() as conn,
+            conn.begin(),
+        ):
             yield conn
 
     @asynccontextmanager
@@ -71,6 +82,13 @@ class Database:
             conn = await plain.execution_options(sqlite_begin="DEFERRED")
             async with conn.begin():
                 yield conn
+
+    def prepared(self, name: str, build: Callable[[Database], Any]) -> Any:
+        """A statement built once per database (hot paths skip rebuilding it per call)."""
+        statement = self._prepared.get(name)
+        if statement is None:
+            statement = self._prepared[name] = build(self)
+        return statement
 
     def insert(self, table: Table) -> Any:
         """The dialect's INSERT, which has `on_conflict_do_nothing/do_update`."""
@@ -116,7 +134,7 @@ def open_database(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> D
             echo=echo,
             pool_size=pool_size,
             max_overflow=pool_size,
-            pool_pre_ping=True,
+            pool_recycle=1800,
             connect_args={"timeout": 10},
         )
     return Database(engine)
