@@ -111,8 +111,12 @@ class SqlCreditStore:
         """Used this cycle plus holds in flight, this hold included, within the cap."""
         assert request.member_id is not None
         assert request.member_cap is not None
+        # NO KEY UPDATE: the hold's own insert took a KEY SHARE lock on this row (its foreign
+        # key); a plain FOR UPDATE would deadlock two holds of the same member.
         await conn.execute(
-            select(members.c.id).where(members.c.id == request.member_id).with_for_update()
+            select(members.c.id)
+            .where(members.c.id == request.member_id)
+            .with_for_update(key_share=True)
         )
         used = (
             select(func.coalesce(func.sum(usage_rollup.c.credits), 0))
