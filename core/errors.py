@@ -11,7 +11,12 @@ SetGetError
  │    ├── OutOfCredits       the workspace pool is exhausted (AI paused)
  │    ├── MemberCapReached   this member used their monthly cap; the team goes on
  │    └── PoolBusy           credits remain but answers in flight hold them all
- └── ReservationClosed       settle/release of an interaction that can no longer change
+ ├── ReservationClosed       settle/release of an interaction that can no longer change
+ └── ProviderError           the LLM provider failed; nothing is charged
+      ├── ProviderTimeout
+      ├── ProviderUnavailable  5xx or unreachable, after retries
+      ├── ProviderRateLimited  429, after retries
+      └── ProviderRejected     4xx: bad key, unknown model or deployment, bad request
 """
 
 from __future__ import annotations
@@ -98,3 +103,27 @@ class PoolBusy(CreditsUnavailable):
 
 class ReservationClosed(SetGetError):
     """A settle or release arrived for an interaction that was already closed."""
+
+
+class ProviderError(SetGetError):
+    """The LLM provider failed; the interaction is not charged."""
+
+    def __init__(self, message: str, *, provider: str = "") -> None:
+        super().__init__(message)
+        self.provider = provider
+
+
+class ProviderTimeout(ProviderError):
+    pass
+
+
+class ProviderUnavailable(ProviderError):
+    pass
+
+
+class ProviderRateLimited(ProviderError):
+    pass
+
+
+class ProviderRejected(ProviderError):
+    pass

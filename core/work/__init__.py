@@ -1,0 +1,1 @@
+"""Work-item data the assistant answers from: projects, work items and sprints."""
