@@ -1,0 +1,1 @@
+"""Benchmarks of the credit ledger: run `python -m bench.ledger`."""
