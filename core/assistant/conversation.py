@@ -1,0 +1,228 @@
+"""The conversation loop: hold credits, let the model call tools, settle once, record it all.
+
+Every platform (console, Slack, Discord) sends an `AskAI` and shows the `Answer`; a
+`SetGetError` (out of credits, a member cap, a provider failure) becomes a clear message.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from core.assistant.actions import ActionDesk, ProposedAction
+from core.assistant.audit import AuditLog, AuditRecord, redact
+from core.assistant.classify import InteractionFacts, interaction_type
+from core.assistant.prompting import CountTokens, history, system_message, tool_result_text
+from core.assistant.threads import Thread, ThreadStore, Turn, TurnSpeaker
+from core.assistant.tools import ToolContext, ToolOutcome, WorkTools
+from core.clock import Clock
+from core.credits.interactions import Charge
+from core.credits.pool import CreditPool
+from core.credits.pricing import InteractionType, TokenUsage
+from core.errors import InvalidInput, ProviderError
+from core.llm import ChatMessage, ChatModel, LLMReply, OnText, Speaker
+from core.workspaces import Member, Platform, Workspace
+
+logger = logging.getLogger(__name__)
+
+MAX_MESSAGE = 4000  # characters a person may send in one message
+
+
+@dataclass(frozen=True)
+class ConversationPolicy:
+    max_rounds: int = 5  # model calls per message (tool loops)
+    history_turns: int = 20
+    history_budget: int = 3000  # tokens of earlier turns the model sees
+    tool_budget: int = 1500  # tokens of one tool result
+
+
+@dataclass(frozen=True)
+class Exchange:
+    """What the model loop produced: the final reply, every tool outcome, summed usage."""
+
+    reply: LLMReply
+    outcomes: list[ToolOutcome]
+    usage: TokenUsage
+
+
+@dataclass(frozen=True)
+class AskAI:
+    workspace: Workspace
+    member: Member
+    platform: Platform
+    thread_key: str
+    event_id: str  # the platform event id: the idempotency key of the charge
+    text: str
+    project: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    text: str
+    interaction_type: InteractionType
+    usage: TokenUsage
+    charge: Charge | None
+    proposals: tuple[ProposedAction, ...]
+    model: str
+    duplicate: bool = False
+
+    @property
+    def footer(self) -> str:
+        kind = self.interaction_type.value.replace("_", " ")
+        if self.charge is None or self.charge.balance is None:
+            tokens = self.usage.input_tokens + self.usage.output_tokens
+            estimated = " (estimated)" if self.usage.estimated else ""
+            return f"{kind} · {tokens:,} tokens{estimated} · self-hosted, no credits"
+        credits = self.charge.credits
+        left = self.charge.balance.remaining
+        return f"{kind} · {credits} credit{'s' if credits != 1 else ''} · {left:,} left"
+
+
+class Assistant:
+    def __init__(
+        self,
+        *,
+        pool: CreditPool,
+        model: ChatModel,
+        tools: WorkTools,
+        threads: ThreadStore,
+        actions: ActionDesk,
+        audit: AuditLog,
+        clock: Clock,
+        count_tokens: CountTokens,
+        policy: ConversationPolicy | None = None,
+    ) -> None:
+        self._pool = pool
+        self._model = model
+        self._tools = tools
+        self._threads = threads
+        self._actions = actions
+        self._audit = audit
+        self._clock = clock
+        self._count = count_tokens
+        self._policy = policy or ConversationPolicy()
+
+    async def ask(self, request: AskAI, *, on_text: OnText | None = None) -> Answer:
+        """Answer one message; a platform retry of the same event answers (and charges) once."""
+        text = request.text.strip()
+        if not text or len(text) > MAX_MESSAGE:
+            raise InvalidInput(f"a message must have 1 to {MAX_MESSAGE} characters")
+        hold = await self._pool.reserve(
+            request.workspace, key=request.event_id, member=request.member
+        )
+        if hold.duplicate:
+            return Answer("", InteractionType.SIMPLE_QUESTION, TokenUsage(), None, (), "", True)
+        thread = await self._threads.open_thread(
+            workspace_id=request.workspace.id,
+            platform=request.platform,
+            key=request.thread_key,
+            project=request.project,
+            now=self._clock.now(),
+        )
+        earlier = await self._threads.turns(thread.id, limit=self._policy.history_turns)
+        try:
+            exchange = await self._converse(request, thread, earlier, on_text)
+        except ProviderError as exc:
+            await self._pool.release(request.workspace, key=request.event_id)
+            await self._record(request, thread, text=str(exc), outcome="provider_error")
+            raise
+        return await self._finish(request, thread, earlier, exchange)
+
+    async def _converse(
+        self, request: AskAI, thread: Thread, earlier: Sequence[Turn], on_text: OnText | None
+    ) -> Exchange:
+        project = thread.project or request.project
+        ctx = ToolContext(request.workspace.id, request.member.display_name, project)
+        messages = [
+            system_message(
+                member=request.member.display_name, today=self._clock.now().date(), project=project
+            ),
+            *history(earlier, budget=self._policy.history_budget, count=self._count),
+            ChatMessage(speaker=Speaker.USER, text=request.text.strip()),
+        ]
+        specs = self._tools.specs(scoped=project is not None)
+        outcomes: list[ToolOutcome] = []
+        usage = TokenUsage()
+        for round_ in range(self._policy.max_rounds):
+            last = round_ == self._policy.max_rounds - 1
+            reply = await self._model.complete(
+                messages, tools=() if last else specs, on_text=on_text
+            )
+            usage += reply.usage
+            if not reply.tool_calls:
+                return Exchange(reply, outcomes, usage)
+            messages.append(ChatMessage(Speaker.ASSISTANT, reply.text, tool_calls=reply.tool_calls))
+            for call in reply.tool_calls:
+                outcome = await self._tools.run(call, ctx)
+                outcomes.append(outcome)
+                result = tool_result_text(
+                    outcome.result, budget=self._policy.tool_budget, count=self._count
+                )
+                messages.append(
+                    ChatMessage(Speaker.TOOL, result, tool_call_id=call.id, tool_name=call.name)
+                )
+        raise ProviderError("the model kept calling tools without answering", provider="loop")
+
+    async def _finish(
+        self, request: AskAI, thread: Thread, earlier: Sequence[Turn], exchange: Exchange
+    ) -> Answer:
+        reply, outcomes, usage = exchange.reply, exchange.outcomes, exchange.usage
+        proposals = tuple(
+            [
+                await self._actions.propose(
+                    workspace_id=request.workspace.id,
+                    thread_id=thread.id,
+                    requester=request.member,
+                    draft=o.proposal,
+                )
+                for o in outcomes
+                if o.proposal is not None
+            ]
+        )
+        kind = interaction_type(InteractionFacts(outcomes, len(earlier), usage.output_tokens))
+        charge = await self._pool.settle(
+            request.workspace, key=request.event_id, usage=usage, interaction_type=kind
+        )
+        text = reply.text.strip() or "(no answer)"
+        now = self._clock.now()
+        await self._threads.add_turn(
+            Turn(thread.id, TurnSpeaker.MEMBER, request.text.strip(), request.member.id, now)
+        )
+        await self._threads.add_turn(Turn(thread.id, TurnSpeaker.ASSISTANT, text, None, now))
+        answer = Answer(text, kind, usage, charge, proposals, reply.model)
+        await self._record(request, thread, text=text, exchange=exchange, answer=answer)
+        return answer
+
+    async def _record(
+        self,
+        request: AskAI,
+        thread: Thread,
+        *,
+        text: str,
+        exchange: Exchange | None = None,
+        answer: Answer | None = None,
+        outcome: str = "answered",
+    ) -> None:
+        outcomes = exchange.outcomes if exchange else []
+        usage = exchange.usage if exchange else TokenUsage()
+        await self._audit.record(
+            AuditRecord(
+                workspace_id=request.workspace.id,
+                thread_id=thread.id,
+                member_id=request.member.id,
+                event_id=request.event_id,
+                at=self._clock.now(),
+                prompt=redact(request.text),
+                answer=redact(text),
+                tools=tuple(o.call.name for o in outcomes),
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                tokens_estimated=usage.estimated,
+                credits=answer.charge.credits if answer and answer.charge else 0,
+                interaction_type=answer.interaction_type.value if answer else "",
+                model=answer.model if answer else self._model.label,
+                outcome=outcome,
+                proposals=tuple(p.id for p in answer.proposals) if answer else (),
+            )
+        )

@@ -1,0 +1,48 @@
+"""Conversation threads: a platform thread or a console session, and its turns."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from core.workspaces import Platform
+
+
+class TurnSpeaker(enum.StrEnum):
+    MEMBER = "member"
+    ASSISTANT = "assistant"
+
+
+@dataclass(frozen=True)
+class Thread:
+    id: int
+    workspace_id: int
+    platform: Platform
+    key: str  # the platform's thread id, or a console session id
+    project: str | None  # the project the conversation is bound to, if any
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Turn:
+    thread_id: int
+    speaker: TurnSpeaker
+    text: str
+    member_id: int | None
+    at: datetime
+
+
+class ThreadStore(Protocol):
+    async def open_thread(
+        self, *, workspace_id: int, platform: Platform, key: str, project: str | None, now: datetime
+    ) -> Thread:
+        """The thread under `key`, created on first use."""
+        ...
+
+    async def add_turn(self, turn: Turn) -> None: ...
+
+    async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:
+        """The latest `limit` turns, oldest first. Reading a thread costs nothing."""
+        ...
