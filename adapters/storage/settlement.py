@@ -98,6 +98,9 @@ async def settle_locked(db: Database, conn: AsyncConnection, request: SettleRequ
     if row is None:
         return await settled_before(conn, request)
     ctx = request.ctx
+    # Count the interaction in the rollup first: its row lock is then taken before the
+    # balance lock, in the same order as the fast path, so the two paths cannot deadlock.
+    await _roll_up(db, conn, request, member_id=row.member_id, split=ChargeSplit(0, 0, 0))
     before = await locked_balance(conn, ctx)
     split = split_charge(before, request.credits, held=row.reserved)
     after = replace(
@@ -122,7 +125,7 @@ async def settle_locked(db: Database, conn: AsyncConnection, request: SettleRequ
         )
     ).one()
     await _charge_entries(conn, request, row, split, after)
-    await _roll_up(db, conn, request, member_id=row.member_id, split=split)
+    await _add_rollup_credits(conn, request, member_id=row.member_id, split=split)
     packs_added = await conn.scalar(
         select(credit_balances.c.packs_added).where(
             credit_balances.c.workspace_id == ctx.workspace_id
@@ -281,3 +284,19 @@ async def _roll_up(
         "written_off": split.written_off,
     }
     await conn.execute(db.prepared("rollup_upsert", _rollup_upsert), values)
+
+
+async def _add_rollup_credits(
+    conn: AsyncConnection, request: SettleRequest, *, member_id: int | None, split: ChargeSplit
+) -> None:
+    r = usage_rollup.c
+    await conn.execute(
+        update(usage_rollup)
+        .where(
+            r.workspace_id == request.ctx.workspace_id,
+            r.day == request.ctx.now.date(),
+            r.member_key == (member_id or 0),
+            r.interaction_type == request.interaction_type.value,
+        )
+        .values(credits=r.credits + split.charged, written_off=r.written_off + split.written_off)
+    )
