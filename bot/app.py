@@ -10,6 +10,7 @@ from adapters.storage import (
     Database,
     SqlCreditStore,
     SqlUsageStore,
+    SqlWorkItemStore,
     SqlWorkspaceStore,
     check_schema,
     open_database,
@@ -31,6 +32,7 @@ class App:
     dashboard: UsageDashboard
     credit_store: SqlCreditStore
     workspace_store: SqlWorkspaceStore
+    work_items: SqlWorkItemStore
 
 
 def build_app(settings: Settings, *, db: Database, clock: Clock | None = None) -> App:
@@ -51,6 +53,7 @@ def build_app(settings: Settings, *, db: Database, clock: Clock | None = None) -
         dashboard=UsageDashboard(usage=SqlUsageStore(db), credits=credits, clock=clock),
         credit_store=credits,
         workspace_store=workspaces,
+        work_items=SqlWorkItemStore(db, clock=clock),
     )
 
 

@@ -4,6 +4,7 @@ from adapters.storage.credit_store import SqlCreditStore
 from adapters.storage.database import Database, DatabaseUnavailable, open_database
 from adapters.storage.schema import SchemaOutOfDate, check_schema, upgrade_schema
 from adapters.storage.usage_store import SqlUsageStore
+from adapters.storage.work_items import SqlWorkItemStore
 from adapters.storage.workspace_store import SqlWorkspaceStore
 
 __all__ = [
@@ -12,6 +13,7 @@ __all__ = [
     "SchemaOutOfDate",
     "SqlCreditStore",
     "SqlUsageStore",
+    "SqlWorkItemStore",
     "SqlWorkspaceStore",
     "check_schema",
     "open_database",

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     MetaData,
@@ -164,4 +165,63 @@ alerts = Table(
     Column("last_error", Text, nullable=True),
     UniqueConstraint("workspace_id", "dedupe_key"),
     Index(None, "delivered_at"),
+)
+
+# The tracker's data per workspace. `last_number` is the project's id counter: a create
+# bumps it with one conditional UPDATE, so concurrent creates never pick the same number.
+projects = Table(
+    "projects",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("key", String(10), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("last_number", Integer, nullable=False),
+    UniqueConstraint("workspace_id", "key"),
+)
+
+sprints = Table(
+    "sprints",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("project", String(10), nullable=False),
+    Column("name", Text, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("end", Date, nullable=False),
+    UniqueConstraint("workspace_id", "project", "name"),
+    ForeignKeyConstraint(["workspace_id", "project"], ["projects.workspace_id", "projects.key"]),
+)
+
+# Labels are one text column, `,frontend,auth,` (labels hold no commas): a label filter is
+# a LIKE on both SQLite and PostgreSQL, an item stays one row, and the order is kept.
+# `assignee_key` is the case-folded assignee, so the case-insensitive filter uses an index.
+work_items = Table(
+    "work_items",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("project", String(10), nullable=False),
+    Column("number", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("type", String(16), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("priority", String(16), nullable=False),
+    Column("assignee", Text, nullable=True),
+    Column("assignee_key", Text, nullable=True),
+    Column("labels", Text, nullable=False),
+    Column("estimate", Integer, nullable=True),
+    Column("sprint", Text, nullable=True),
+    Column("created_at", Stamp, nullable=False),
+    Column("updated_at", Stamp, nullable=False),
+    Column("completed_at", Stamp, nullable=True),
+    UniqueConstraint("workspace_id", "project", "number"),
+    ForeignKeyConstraint(["workspace_id", "project"], ["projects.workspace_id", "projects.key"]),
+    ForeignKeyConstraint(
+        ["workspace_id", "project", "sprint"],
+        ["sprints.workspace_id", "sprints.project", "sprints.name"],
+    ),
+    Index(None, "workspace_id", "project", "state"),
+    Index(None, "workspace_id", "assignee_key"),
 )

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import credits, db, workspace
+from bot.cli import credits, data, db, workspace
 
 app = typer.Typer(
     name="setget-bot",
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(credits.app, name="credits")
+app.add_typer(data.app, name="data")
 app.command("usage")(credits.usage)
 app.command("demo")(db.demo)
 

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeVar
 
 from core.choices import Choice
 from core.errors import InvalidInput
 
 _PROJECT_KEY = re.compile(r"^[A-Z][A-Z0-9]{1,9}$")
 _ITEM_KEY = re.compile(r"^([A-Z][A-Z0-9]{1,9})-([1-9][0-9]{0,8})$")
+C = TypeVar("C", bound=Choice)
 
 
 class ItemType(Choice):
@@ -51,6 +54,29 @@ def parse_item_key(key: str) -> tuple[str, int]:
     if not match:
         raise InvalidInput(f"bad work item id {key!r}: use PROJECT-NUMBER, e.g. WEB-12")
     return match.group(1), int(match.group(2))
+
+
+def parse_choice(kind: type[C], text: object, *, what: str) -> C:
+    """`In progress` -> ItemState.IN_PROGRESS; names every choice when the text is none."""
+    if isinstance(text, str):
+        try:
+            return kind(text.strip().lower().replace(" ", "_").replace("-", "_"))
+        except ValueError:
+            pass
+    names = ", ".join(c.value for c in kind)
+    raise InvalidInput(f"unknown {what} {text!r} (choose one of: {names})")
+
+
+def clean_labels(labels: Iterable[str]) -> tuple[str, ...]:
+    """Labels trimmed, each once (ignoring case); a comma cannot be part of a label, since
+    people separate labels with commas."""
+    kept: dict[str, str] = {}
+    for label in labels:
+        text = label.strip()
+        if not text or "," in text:
+            raise InvalidInput(f"bad label {label!r}: labels are non-empty and have no commas")
+        kept.setdefault(text.casefold(), text)
+    return tuple(kept.values())
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,23 @@ REST API) later; the assistant's tools only see this."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 from typing import Protocol
 
-from core.work.model import Dataset, ItemFilter, ItemState, Priority, Project, Sprint, WorkItem
+from core.errors import InvalidInput
+from core.work.model import (
+    Dataset,
+    ItemFilter,
+    ItemState,
+    ItemType,
+    Priority,
+    Project,
+    Sprint,
+    WorkItem,
+    clean_labels,
+    parse_choice,
+)
 
 
 @dataclass(frozen=True)
@@ -28,6 +41,34 @@ class NewItem:
     estimate: int | None = None
     sprint: str | None = None
 
+    def build(self, number: int, *, now: datetime) -> WorkItem:
+        """The item as created: in `todo` when planned into a sprint, else in `backlog`.
+
+        The store checks that the project and sprint exist and picks the number.
+        """
+        title = self.title.strip()
+        if not title:
+            raise InvalidInput("a work item needs a title")
+        if self.estimate is not None and self.estimate < 0:
+            raise InvalidInput(f"estimate must be zero or more, not {self.estimate}")
+        now = now.astimezone(UTC)
+        return WorkItem(
+            project=self.project.strip().upper(),
+            number=number,
+            title=title,
+            description=self.description.strip(),
+            type=parse_choice(ItemType, self.type, what="type"),
+            state=ItemState.TODO if self.sprint else ItemState.BACKLOG,
+            priority=self.priority,
+            assignee=(self.assignee or "").strip() or None,
+            labels=clean_labels(self.labels),
+            estimate=self.estimate,
+            sprint=self.sprint,
+            created_at=now,
+            updated_at=now,
+            completed_at=None,
+        )
+
 
 @dataclass(frozen=True)
 class ItemChange:
@@ -38,6 +79,27 @@ class ItemChange:
     assignee: str | None = None
     sprint: str | None = None
     add_labels: tuple[str, ...] = ()
+
+    def apply_to(self, item: WorkItem, *, now: datetime) -> WorkItem:
+        """The changed item; any state may follow any other (a done item can be reopened).
+
+        Becoming done stamps `completed_at`; leaving done clears it. The store checks that
+        a new sprint belongs to the item's project.
+        """
+        state = item.state if self.state is None else self.state
+        completed = item.completed_at
+        if state is not item.state:
+            completed = now.astimezone(UTC) if state is ItemState.DONE else None
+        return replace(
+            item,
+            state=state,
+            priority=item.priority if self.priority is None else self.priority,
+            assignee=(self.assignee or "").strip() or item.assignee,
+            sprint=self.sprint or item.sprint,
+            labels=clean_labels(item.labels + self.add_labels),
+            updated_at=now.astimezone(UTC),
+            completed_at=completed,
+        )
 
 
 @dataclass(frozen=True)

@@ -60,14 +60,18 @@ async def list_items(
     }
 
 
-async def _sprint(store: WorkItemStore, ctx: ToolContext, project: str, name: str) -> Sprint:
+async def _sprints_named(
+    store: WorkItemStore, ctx: ToolContext, project: str | None, name: str
+) -> list[Sprint]:
+    """The sprint `name` of a project, or of every project that has one by that name."""
     sprints = await store.sprints(ctx.workspace_id, project)
     wanted = name.strip().lower()
-    for sprint in sprints:
-        if sprint.name.lower() == wanted or sprint.name.lower() == f"sprint {wanted}":
-            return sprint
-    known = ", ".join(s.name for s in sprints) or "none"
-    raise InvalidInput(f"no sprint {name!r} in {project} (sprints: {known})")
+    found = [s for s in sprints if s.name.lower() in (wanted, f"sprint {wanted}")]
+    if not found:
+        known = ", ".join(sorted({s.name for s in sprints})) or "none"
+        where = f" in {project}" if project else ""
+        raise InvalidInput(f"no sprint {name!r}{where} (sprints: {known})")
+    return found
 
 
 def _require_project(args: Mapping[str, Any], ctx: ToolContext) -> str:
@@ -77,27 +81,37 @@ def _require_project(args: Mapping[str, Any], ctx: ToolContext) -> str:
     return project
 
 
-async def _sprint_items(store: WorkItemStore, ctx: ToolContext, sprint: Sprint) -> list[WorkItem]:
-    where = ItemFilter(project=sprint.project, sprint=sprint.name)
-    return list((await store.find(ctx.workspace_id, where, limit=SCAN_LIMIT)).items)
+async def _sprint_items(
+    store: WorkItemStore, ctx: ToolContext, sprints: list[Sprint]
+) -> list[WorkItem]:
+    items: list[WorkItem] = []
+    for sprint in sprints:
+        where = ItemFilter(project=sprint.project, sprint=sprint.name)
+        items.extend((await store.find(ctx.workspace_id, where, limit=SCAN_LIMIT)).items)
+    return items
+
+
+def _points(items: list[WorkItem]) -> tuple[int, int]:
+    """(planned, completed) story points."""
+    done = sum(i.estimate or 0 for i in items if i.state is ItemState.DONE)
+    return sum(i.estimate or 0 for i in items), done
 
 
 async def sprint_progress(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext, *, max_items: int
 ) -> dict[str, Any]:
-    project = _require_project(args, ctx)
-    sprint = await _sprint(store, ctx, project, str(args.get("sprint") or ""))
-    items = await _sprint_items(store, ctx, sprint)
-    done = [i for i in items if i.state is ItemState.DONE]
-    points = sum(i.estimate or 0 for i in items)
-    done_points = sum(i.estimate or 0 for i in done)
+    project = project_of(args, ctx)
+    sprints = await _sprints_named(store, ctx, project, str(args.get("sprint") or ""))
+    items = await _sprint_items(store, ctx, sprints)
+    points, done_points = _points(items)
     open_items = sorted((i for i in items if i.state.is_open), key=_urgency)
     return {
-        "project": project,
-        "sprint": sprint.name,
-        "dates": f"{sprint.start.isoformat()} to {sprint.end.isoformat()}",
+        "projects": sorted({s.project for s in sprints}),
+        "sprint": sprints[0].name,
+        "dates": f"{min(s.start for s in sprints)} to {max(s.end for s in sprints)}",
         "items": len(items),
         "by_state": dict(Counter(i.state.value for i in items)),
+        "by_type": dict(Counter(i.type.value for i in items)),
         "points": points,
         "points_done": done_points,
         "completion_percent": round(100 * done_points / points) if points else None,
@@ -109,22 +123,26 @@ async def sprint_progress(
 async def compare_velocity(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext
 ) -> dict[str, Any]:
-    project = _require_project(args, ctx)
+    """Per sprint name (across projects unless one is given), oldest first."""
+    project = project_of(args, ctx)
     last = bounded_int(args, "last", default=4, low=2, high=12)
-    sprints = sorted(await store.sprints(ctx.workspace_id, project), key=lambda s: s.start)[-last:]
+    by_name: dict[str, list[Sprint]] = {}
+    for sprint in sorted(await store.sprints(ctx.workspace_id, project), key=lambda s: s.start):
+        by_name.setdefault(sprint.name, []).append(sprint)
     rows = []
-    for sprint in sprints:
-        items = await _sprint_items(store, ctx, sprint)
-        done = [i for i in items if i.state is ItemState.DONE]
+    for name, sprints in list(by_name.items())[-last:]:
+        items = await _sprint_items(store, ctx, sprints)
+        planned, completed = _points(items)
+        done = sum(1 for i in items if i.state is ItemState.DONE)
         rows.append(
             {
-                "sprint": sprint.name,
-                "planned_points": sum(i.estimate or 0 for i in items),
-                "completed_points": sum(i.estimate or 0 for i in done),
-                "completed_items": len(done),
+                "sprint": name,
+                "planned_points": planned,
+                "completed_points": completed,
+                "completed_items": done,
             }
         )
-    return {"project": project, "sprints": rows}
+    return {"projects": project or "all", "sprints": rows}
 
 
 async def project_summary(
