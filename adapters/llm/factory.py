@@ -1,0 +1,138 @@
+"""The configured `ChatModel`, built from an `LLMConfig`: the one place SDK clients are made."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+import anthropic
+import httpx2
+import openai
+
+from adapters.llm.anthropic_chat import AnthropicChatModel
+from adapters.llm.openai_chat import OpenAIChatModel
+from adapters.llm.retry import RetryPolicy
+from core.errors import InvalidInput
+from core.llm import ChatModel
+
+PROVIDERS = ("openai", "azure", "anthropic", "openai-compatible")
+OPENAI_URL = "https://api.openai.com/v1"
+ANTHROPIC_URL = "https://api.anthropic.com"
+# Sent as the key to OpenAI-compatible servers that need none (vLLM, Ollama ignore it). An
+# explicit value also stops the SDK from picking up OPENAI_API_KEY for a third-party server.
+NO_KEY = "no-key"
+
+
+class ClosableChatModel(ChatModel, Protocol):
+    """A `ChatModel` that owns an HTTP client; the composition root closes it at shutdown."""
+
+    async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True, repr=False)
+class LLMConfig:
+    """Which provider and model answer, and how patiently.
+
+    `base_url` is the server for `openai-compatible` (e.g. `http://localhost:11434/v1`), the
+    resource endpoint for `azure` (`https://NAME.openai.azure.com`), and optional otherwise.
+    `max_retries` counts retries after the first attempt (2 means at most 3 attempts).
+    """
+
+    provider: str
+    model: str = ""
+    api_key: str | None = None
+    base_url: str | None = None
+    azure_deployment: str | None = None
+    api_version: str | None = None
+    timeout: float = 60.0
+    max_retries: int = 2
+    retry_base_delay: float = 0.5
+
+    def __post_init__(self) -> None:
+        problems = self._problems()
+        if problems:
+            raise InvalidInput(f"LLM settings for {self.provider!r}: " + "; ".join(problems))
+
+    def _problems(self) -> list[str]:
+        if self.provider not in PROVIDERS:
+            return [f"provider must be one of {', '.join(PROVIDERS)}"]
+        needs = {
+            "openai": ("model", "api_key"),
+            "anthropic": ("model", "api_key"),
+            "azure": ("api_key", "base_url", "azure_deployment", "api_version"),
+            "openai-compatible": ("model", "base_url"),
+        }[self.provider]
+        problems = [f"{name} is required" for name in needs if not getattr(self, name)]
+        if self.base_url and not self.base_url.startswith(("http://", "https://")):
+            problems.append("base_url must start with http:// or https://")
+        if self.timeout <= 0:
+            problems.append("timeout must be a positive number of seconds")
+        if self.max_retries < 0:
+            problems.append("max_retries cannot be negative")
+        if self.retry_base_delay < 0:
+            problems.append("retry_base_delay cannot be negative")
+        return problems
+
+    def __repr__(self) -> str:
+        key = "'***'" if self.api_key else "None"
+        return (
+            f"LLMConfig(provider={self.provider!r}, model={self.model!r}, api_key={key}, "
+            f"base_url={self.base_url!r}, azure_deployment={self.azure_deployment!r}, "
+            f"api_version={self.api_version!r}, timeout={self.timeout!r}, "
+            f"max_retries={self.max_retries!r}, retry_base_delay={self.retry_base_delay!r})"
+        )
+
+    @property
+    def label(self) -> str:
+        """What replies may say about the model; never the key or the URL."""
+        if self.provider == "azure":
+            return f"azure deployment {self.azure_deployment}"
+        return f"{self.provider} {self.model}"
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        return RetryPolicy(attempts=self.max_retries + 1, base_delay=self.retry_base_delay)
+
+
+def build_chat_model(
+    config: LLMConfig, *, http_client: httpx2.AsyncClient | None = None
+) -> ClosableChatModel:
+    """The model `config` names; SDK retries are off so `config.retry_policy` alone applies."""
+    if config.provider == "anthropic":
+        client = anthropic.AsyncAnthropic(
+            api_key=config.api_key,
+            base_url=config.base_url or ANTHROPIC_URL,
+            timeout=config.timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
+        return AnthropicChatModel(
+            client, model=config.model, label=config.label, retry=config.retry_policy
+        )
+    return OpenAIChatModel(
+        _openai_client(config, http_client),
+        model=(config.azure_deployment or "") if config.provider == "azure" else config.model,
+        provider=config.provider,
+        label=config.label,
+        retry=config.retry_policy,
+    )
+
+
+def _openai_client(config: LLMConfig, http_client: httpx2.AsyncClient | None) -> openai.AsyncOpenAI:
+    if config.provider == "azure":
+        return openai.AsyncAzureOpenAI(
+            azure_endpoint=config.base_url or "",
+            azure_deployment=config.azure_deployment,
+            api_version=config.api_version,
+            api_key=config.api_key,
+            timeout=config.timeout,
+            max_retries=0,
+            http_client=http_client,
+        )
+    return openai.AsyncOpenAI(
+        api_key=config.api_key or NO_KEY,
+        base_url=config.base_url or OPENAI_URL,
+        timeout=config.timeout,
+        max_retries=0,
+        http_client=http_client,
+    )

@@ -1,0 +1,1 @@
+"""Adapter tests: real SDKs and frameworks against local fake servers."""

@@ -1,0 +1,1 @@
+"""LLM adapter tests against local fake OpenAI and Anthropic servers."""
