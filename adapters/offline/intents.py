@@ -1,0 +1,142 @@
+"""What the offline model understands: the source page's example requests and variations."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+PRIORITY = r"(?P<priority>urgent|high|medium|low)(?:[- ]priority)?"
+KIND = r"(?P<kind>bugs?|features?|tasks?|items?|issues?|work items?)"
+STATE_WORDS = {
+    "backlog": "backlog",
+    "todo": "todo",
+    "to do": "todo",
+    "in progress": "in_progress",
+    "in-progress": "in_progress",
+    "done": "done",
+    "completed": "done",
+    "cancelled": "cancelled",
+    "canceled": "cancelled",
+}
+STATE = r"(?P<{name}>backlog|todo|to do|in[ -]progress|done|completed|cancell?ed)"
+
+
+@dataclass(frozen=True)
+class Intent:
+    """A tool call to make, and how to write the answer from its result."""
+
+    tool: str
+    arguments: dict[str, Any] = field(default_factory=dict)
+    style: str = "plain"  # plain | breakdown | retrospective
+
+
+def _project(text: str) -> dict[str, str]:
+    match = re.search(r"\b(?:in|for|of)\s+(?:the\s+)?([A-Z][A-Z0-9]{1,9})\b(?:\s+project)?", text)
+    return {"project": match.group(1)} if match else {}
+
+
+def _kind(word: str | None) -> dict[str, list[str]]:
+    if not word:
+        return {}
+    for kind in ("bug", "feature", "task"):
+        if word.lower().startswith(kind):
+            return {"type": [kind]}
+    return {}
+
+
+def _count(text: str, m: re.Match[str]) -> Intent:
+    args: dict[str, Any] = {**_project(text), "open_only": bool(re.search(r"\bopen\b", text, re.I))}
+    return Intent("count_work_items", args)
+
+
+def _list(text: str, m: re.Match[str]) -> Intent:
+    args: dict[str, Any] = {**_project(text), **_kind(m.group("kind"))}
+    if m.group("priority"):
+        args["priority"] = [m.group("priority").lower()]
+    who = re.search(r"assigned to (me|[A-Za-z][\w.-]*)", text, re.I)
+    if who:
+        args["assignee"] = who.group(1)
+    args["open_only"] = True
+    return Intent("list_work_items", args)
+
+
+def _sprint(text: str, m: re.Match[str]) -> Intent:
+    style = "retrospective" if re.search(r"retro", text, re.I) else "breakdown"
+    return Intent("sprint_progress", {**_project(text), "sprint": f"Sprint {m.group('n')}"}, style)
+
+
+def _progress(text: str, m: re.Match[str]) -> Intent:
+    n = m.group("n") or m.group("n2")
+    return Intent("sprint_progress", {**_project(text), "sprint": f"Sprint {n}"}, "breakdown")
+
+
+def _velocity(text: str, m: re.Match[str]) -> Intent:
+    return Intent("compare_velocity", {**_project(text), "last": int(m.group("n") or 4)})
+
+
+def _create(text: str, m: re.Match[str]) -> Intent:
+    args = {**_project(text), "title": m.group("title"), **_kind(m.group("kind"))}
+    args = {k: (v[0] if k == "type" else v) for k, v in args.items()}
+    return Intent("propose_create_work_item", args)
+
+
+def _bulk(text: str, m: re.Match[str]) -> Intent:
+    args = {
+        **_project(text),
+        "state": [STATE_WORDS[m.group("from").lower()]],
+        "set_state": STATE_WORDS[m.group("to").lower()],
+    }
+    return Intent("propose_update_work_items", args)
+
+
+def _summary(text: str, m: re.Match[str]) -> Intent:
+    return Intent("project_summary", _project(text), "breakdown")
+
+
+RULES: list[tuple[re.Pattern[str], Callable[[str, re.Match[str]], Intent]]] = [
+    (re.compile(r"\bretro\w*\b.*\bsprint\s+(?P<n>\d+)", re.I), _sprint),
+    (
+        re.compile(
+            r"\b(?:create|add|open|file)\b.*?(?P<kind>bug|feature|task|work item|issue)?"
+            r"\s*(?:titled|called|named)\s+[\"'“‘](?P<title>[^\"'”’]+)[\"'”’]",
+            re.I,
+        ),
+        _create,
+    ),
+    (
+        re.compile(
+            r"\b(?:update|move|change|set)\s+all\s+"
+            + STATE.format(name="from")
+            + r"\s+(?:items|issues|work items|tasks)\b.*?\bto\s+"
+            + STATE.format(name="to"),
+            re.I,
+        ),
+        _bulk,
+    ),
+    (re.compile(r"\bvelocity\b(?:.*?\blast\s+(?P<n>\d+))?", re.I), _velocity),
+    (
+        re.compile(
+            r"\b(?:summari[sz]e|progress|status)\b.*\bsprint\s+(?P<n>\d+)"
+            r"|\bsprint\s+(?P<n2>\d+)\b.*\b(?:progress|summary|status)",
+            re.I,
+        ),
+        _progress,
+    ),
+    (re.compile(r"\bhow many\b", re.I), _count),
+    (
+        re.compile(r"\b(?:list|show|which|what are)\b.*?(?:" + PRIORITY + r"\s+)?" + KIND, re.I),
+        _list,
+    ),
+    (re.compile(r"\b(?:summari[sz]e|overview|summary)\b.*\bproject\b", re.I), _summary),
+]
+
+
+def understand(text: str) -> Intent | None:
+    """The intent of a request, or None when the offline model cannot help with it."""
+    for pattern, build in RULES:
+        match = pattern.search(text)
+        if match is not None:
+            return build(text, match)
+    return None

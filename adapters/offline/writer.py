@@ -1,0 +1,157 @@
+"""How the offline model words its answers, from the tool results it was given."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+Result = Mapping[str, Any]
+
+
+def _pairs(counts: Mapping[str, int]) -> str:
+    return ", ".join(f"{k.replace('_', ' ')} {v}" for k, v in counts.items()) or "none"
+
+
+def _where(result: Result) -> str:
+    project = result.get("filters", {}).get("project")
+    return f" in {project}" if project else ""
+
+
+def _items(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    return [
+        f"• {i['id']} {i['title']} — {i['state'].replace('_', ' ')}, {i['priority']} priority"
+        + (f", {i['assignee']}" if i.get("assignee") else "")
+        for i in items
+    ]
+
+
+def count(result: Result) -> str:
+    which = "open " if result.get("filters", {}).get("open_only") else ""
+    return (
+        f"There are {result['total']} {which}work items{_where(result)}. "
+        f"By state: {_pairs(result['by_state'])}."
+    )
+
+
+def listing(result: Result) -> str:
+    total, shown = result["total"], result["shown"]
+    head = f"{total} work item{'s' if total != 1 else ''}{_where(result)} match"
+    head += f" (showing {shown}):" if shown < total else ":"
+    return "\n".join([head, *_items(result["items"])]) if total else "No work items match."
+
+
+def breakdown(result: Result) -> str:
+    percent = result["completion_percent"]
+    lines = [
+        f"{result['sprint']} ({', '.join(result['projects'])}, {result['dates']}): "
+        f"{percent if percent is not None else 0}% complete by points "
+        f"({result['points_done']} of {result['points']} points, {result['items']} items).",
+        f"By state: {_pairs(result['by_state'])}.",
+        f"By type: {_pairs(result['by_type'])}.",
+        f"By assignee: {_pairs(result['by_assignee'])}.",
+    ]
+    if result["open_items"]:
+        lines.append("Still open, most urgent first:")
+        lines.extend(_items(result["open_items"]))
+    return "\n".join(lines)
+
+
+def retrospective(result: Result) -> str:
+    by_state, open_items = result["by_state"], result["open_items"]
+    done, planned = result["points_done"], result["points"]
+    lines = [
+        f"Retrospective — {result['sprint']} ({', '.join(result['projects'])}, {result['dates']})",
+        "",
+        "Summary",
+        f"The team planned {planned} points across {result['items']} items and completed "
+        f"{done} points ({result['completion_percent'] or 0}%). Items by state: "
+        f"{_pairs(by_state)}. Work by type: {_pairs(result['by_type'])}.",
+        "",
+        "What went well",
+        f"- {by_state.get('done', 0)} items reached done; the finished work covered "
+        f"{_pairs(result['by_type'])} across the sprint.",
+        *[
+            f"- {who} carried {n} item{'s' if n != 1 else ''} through the sprint."
+            for who, n in result["by_assignee"].items()
+        ],
+        "",
+        "What did not go well",
+        f"- {len(open_items)} items did not finish and carry over; "
+        f"{planned - done} planned points were not delivered.",
+        *[f"- {line[2:]} is still open." for line in _items(open_items)],
+        "",
+        "Actions for the next sprint",
+        "- Re-plan the carried-over items first, most urgent first, and split any item "
+        "estimated above 5 points before the sprint starts.",
+        "- Keep work in progress per person low: finish before starting, and raise blockers "
+        "at the daily stand-up instead of at the review.",
+        "- Review estimates against the completed points above so the next commitment matches "
+        "the team's real velocity.",
+    ]
+    return "\n".join(lines)
+
+
+def velocity(result: Result) -> str:
+    rows = result["sprints"]
+    lines = [f"Velocity over the last {len(rows)} sprints ({result['projects']}):"]
+    for row in rows:
+        lines.append(
+            f"• {row['sprint']}: {row['completed_points']} of {row['planned_points']} points "
+            f"completed ({row['completed_items']} items)"
+        )
+    if rows:
+        points = [r["completed_points"] for r in rows]
+        average = sum(points) / len(points)
+        trend = "up" if points[-1] > points[0] else "down" if points[-1] < points[0] else "flat"
+        best = max(rows, key=lambda r: r["completed_points"])
+        lines.append(
+            f"Average {average:.1f} points per sprint; the trend is {trend} from "
+            f"{points[0]} to {points[-1]}. The best sprint was {best['sprint']} with "
+            f"{best['completed_points']} points."
+        )
+        ratios = [
+            f"{r['sprint']} {round(100 * r['completed_points'] / r['planned_points'])}%"
+            for r in rows
+            if r["planned_points"]
+        ]
+        lines.append(f"Planned work completed: {', '.join(ratios)}.")
+    return "\n".join(lines)
+
+
+def summary(result: Result) -> str:
+    lines = [
+        f"{result['project']}: {result['total']} work items; current sprint "
+        f"{result['current_sprint'] or 'none'}.",
+        f"By state: {_pairs(result['by_state'])}. By priority: {_pairs(result['by_priority'])}. "
+        f"By type: {_pairs(result['by_type'])}.",
+    ]
+    if result["most_urgent_open"]:
+        lines.append("Most urgent open items:")
+        lines.extend(_items(result["most_urgent_open"]))
+    return "\n".join(lines)
+
+
+def proposal(result: Result) -> str:
+    text = f"I've proposed: {result['proposal']}."
+    if result.get("affected", 1) > 1:
+        text += " Only an admin can confirm a change to several items."
+    text += " Nothing changes until a person confirms it."
+    return text
+
+
+WRITERS = {
+    "count_work_items": count,
+    "list_work_items": listing,
+    "compare_velocity": velocity,
+    "project_summary": summary,
+    "propose_create_work_item": proposal,
+    "propose_update_work_items": proposal,
+}
+
+
+def answer(tool: str, style: str, result: Result) -> str:
+    if "error" in result:
+        return f"I couldn't answer that from the data: {result['error']}."
+    if tool == "sprint_progress":
+        return retrospective(result) if style == "retrospective" else breakdown(result)
+    return WRITERS[tool](result)

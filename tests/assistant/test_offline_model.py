@@ -1,0 +1,117 @@
+"""The offline demo model answers the source page's examples through the real loop."""
+
+from __future__ import annotations
+
+import pytest
+
+from adapters.offline import OfflineModel
+from adapters.offline.intents import understand
+from core.credits.pricing import InteractionType
+from tests.assistant.conftest import Team
+
+EXAMPLES = [
+    (
+        "How many open items are in the WEB project?",
+        "count_work_items",
+        InteractionType.SIMPLE_QUESTION,
+        "open work items in WEB",
+    ),
+    (
+        "List all high-priority bugs assigned to me",
+        "list_work_items",
+        InteractionType.SIMPLE_QUESTION,
+        "alice",
+    ),
+    (
+        "Summarize Sprint 12 progress with completion breakdown",
+        "sprint_progress",
+        InteractionType.SUMMARIZATION,
+        "% complete by points",
+    ),
+    (
+        "Create a work item titled 'Fix header layout' in the WEB project",
+        "propose_create_work_item",
+        InteractionType.ACTION_SINGLE,
+        "Fix header layout",
+    ),
+    (
+        "Compare velocity across the last 4 sprints",
+        "compare_velocity",
+        InteractionType.DATA_ANALYSIS,
+        "Sprint 9",
+    ),
+    (
+        "Update all Todo items in API project to In Progress",
+        "propose_update_work_items",
+        InteractionType.ACTION_BULK,
+        "Only an admin can confirm",
+    ),
+    (
+        "Write a detailed sprint retrospective for Sprint 11",
+        "sprint_progress",
+        InteractionType.SUMMARIZATION,
+        "What went well",
+    ),
+]
+
+
+@pytest.mark.parametrize(("text", "tool", "kind", "words"), EXAMPLES)
+async def test_each_example_is_answered_from_the_data_and_labelled(
+    team: Team, text: str, tool: str, kind: InteractionType, words: str
+) -> None:
+    answer = await team.assistant(OfflineModel()).ask(team.ask(text))
+    assert answer.text.startswith("(offline demo model")
+    assert words in answer.text
+    assert answer.interaction_type is kind
+    assert team.audit.records[-1].tools == (tool,)
+    assert answer.usage.estimated
+    assert answer.usage.input_tokens > 1000  # the system context and tools were counted
+    assert answer.charge is not None
+    assert answer.charge.credits >= 1
+
+
+@pytest.mark.parametrize(
+    ("text", "tool", "arguments"),
+    [
+        ("how many bugs in API?", "count_work_items", {"project": "API", "open_only": False}),
+        (
+            "show urgent tasks assigned to bob in WEB",
+            "list_work_items",
+            {
+                "project": "WEB",
+                "type": ["task"],
+                "priority": ["urgent"],
+                "assignee": "bob",
+                "open_only": True,
+            },
+        ),
+        ("What's the status of sprint 10?", "sprint_progress", {"sprint": "Sprint 10"}),
+        (
+            "compare velocity over the last 3 sprints for WEB",
+            "compare_velocity",
+            {"project": "WEB", "last": 3},
+        ),
+        (
+            "Move all backlog items in WEB to todo",
+            "propose_update_work_items",
+            {"project": "WEB", "state": ["backlog"], "set_state": "todo"},
+        ),
+        (
+            'create a bug called "Login fails" in API',
+            "propose_create_work_item",
+            {"project": "API", "title": "Login fails", "type": "bug"},
+        ),
+    ],
+)
+def test_simple_variations_are_understood(
+    text: str, tool: str, arguments: dict[str, object]
+) -> None:
+    intent = understand(text)
+    assert intent is not None
+    assert (intent.tool, intent.arguments) == (tool, arguments)
+
+
+async def test_anything_else_gets_help_without_a_tool_call(team: Team) -> None:
+    answer = await team.assistant(OfflineModel()).ask(team.ask("Tell me a joke"))
+    assert "I can answer questions like" in answer.text
+    assert team.audit.records[-1].tools == ()
