@@ -34,7 +34,14 @@ class Settings(BaseSettings):
     llm_base_url: str | None = None
     llm_api_key: SecretStr | None = None
     llm_model: str | None = None
+    llm_azure_deployment: str | None = None
+    llm_api_version: str | None = None
+    llm_timeout_seconds: float = Field(default=60, gt=0)
     secret_key: SecretStr | None = None
+
+    action_ttl_seconds: float = Field(default=3600, gt=0)  # how long a proposal can be confirmed
+    history_budget_tokens: int = Field(default=3000, ge=0)  # earlier turns the model sees
+    tool_budget_tokens: int = Field(default=1500, ge=200)  # one tool result
 
     pricing_input_weight: int = Field(default=1, ge=0)
     pricing_output_weight: int = Field(default=4, ge=0)

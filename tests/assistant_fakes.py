@@ -36,7 +36,7 @@ class InMemoryThreads:
         self.turns_by_thread.setdefault(turn.thread_id, []).append(turn)
 
     async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:
-        return self.turns_by_thread.get(thread_id, [])[-limit:]
+        return self.turns_by_thread.get(thread_id, [])[-limit:] if limit > 0 else []
 
 
 class InMemoryActions:

@@ -225,3 +225,85 @@ work_items = Table(
     Index(None, "workspace_id", "project", "state"),
     Index(None, "workspace_id", "assignee_key"),
 )
+
+# Conversations: a platform thread (or console session) and its turns, read newest first.
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("platform", String(16), nullable=False),
+    Column("key", String(200), nullable=False),
+    Column("project", Text, nullable=True),
+    Column("created_at", Stamp, nullable=False),
+    UniqueConstraint("workspace_id", "platform", "key"),
+)
+
+turns = Table(
+    "turns",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("thread_id", ForeignKey("threads.id"), nullable=False),
+    Column("speaker", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("member_id", ForeignKey("members.id"), nullable=True),
+    Column("at", Stamp, nullable=False),
+    Index(None, "thread_id", "id"),
+)
+
+# A proposed change waits here for a person; `state` only moves by a conditional UPDATE,
+# so one decision wins. The draft and the per-item results are JSON text.
+proposed_actions = Table(
+    "proposed_actions",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("thread_id", ForeignKey("threads.id"), nullable=False),
+    Column("requester_id", ForeignKey("members.id"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("draft", Text, nullable=False),
+    Column("results", Text, nullable=False),
+    Column("created_at", Stamp, nullable=False),
+    Column("expires_at", Stamp, nullable=False),
+    Column("decided_by", ForeignKey("members.id"), nullable=True),
+    Column("decided_at", Stamp, nullable=True),
+    Index(None, "workspace_id", "state"),
+)
+
+# Every AI interaction, already redacted; `tools` and `proposals` are JSON lists.
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("thread_id", ForeignKey("threads.id"), nullable=False),
+    Column("member_id", ForeignKey("members.id"), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("at", Stamp, nullable=False),
+    Column("prompt", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("tools", Text, nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("tokens_estimated", Boolean, nullable=False),
+    Column("credits", Integer, nullable=False),
+    Column("interaction_type", String(32), nullable=False),
+    Column("model", Text, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("proposals", Text, nullable=False),
+    Index(None, "workspace_id", "at"),
+)
+
+# A workspace's own model; the API key is stored only encrypted (adapters/secrets.py).
+workspace_llm = Table(
+    "workspace_llm",
+    metadata,
+    Column("workspace_id", ForeignKey("workspaces.id"), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("model", Text, nullable=False),
+    Column("base_url", Text, nullable=True),
+    Column("azure_deployment", Text, nullable=True),
+    Column("api_version", Text, nullable=True),
+    Column("api_key_encrypted", Text, nullable=True),
+    Column("updated_at", Stamp, nullable=False),
+)

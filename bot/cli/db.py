@@ -1,4 +1,4 @@
-"""`setget-bot db upgrade` and the `demo` that a newcomer runs first."""
+"""`setget-bot db upgrade`: create or upgrade the schema."""
 
 from __future__ import annotations
 
@@ -7,15 +7,9 @@ import typer
 from adapters.storage import upgrade_schema
 from adapters.storage.database import safe_url
 from bot.app import App
-from bot.cli import render
 from bot.cli.runner import run
-from core.errors import WorkspaceNotFound
-from core.plans import Plan
-from core.workspaces import Platform
 
 app = typer.Typer(help="The database schema.", no_args_is_help=True)
-
-DEMO_WORKSPACE = "demo"
 
 
 @app.command("upgrade")
@@ -30,24 +24,5 @@ def upgrade() -> None:
         else:
             was = ", ".join(sorted(before)) or "empty"
             print(f"upgraded database at {where}: {was} -> {', '.join(sorted(after))}")
-
-    run(action, require_schema=False)
-
-
-def demo() -> None:
-    """Set up a local demo workspace on the embedded SQLite database and show its credits."""
-
-    async def action(a: App) -> None:
-        await upgrade_schema(a.db)
-        try:
-            workspace = await a.admin.get(DEMO_WORKSPACE)
-        except WorkspaceNotFound:
-            workspace = await a.admin.create(DEMO_WORKSPACE, plan=Plan.PRO)
-            await a.admin.add_admin(DEMO_WORKSPACE, Platform.CONSOLE, "alice")
-            print(f"created workspace {DEMO_WORKSPACE!r} on the pro plan (admin: console:alice)")
-        render.show_status(await a.pool.status(workspace))
-        print(
-            "Next: `setget-bot credits buy demo 100`, `setget-bot usage demo`, `setget-bot --help`"
-        )
 
     run(action, require_schema=False)

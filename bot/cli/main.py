@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import credits, data, db, workspace
+from bot.cli import console, credits, data, db, workspace
 
 app = typer.Typer(
     name="setget-bot",
@@ -22,7 +22,8 @@ app.add_typer(workspace.app, name="workspace")
 app.add_typer(credits.app, name="credits")
 app.add_typer(data.app, name="data")
 app.command("usage")(credits.usage)
-app.command("demo")(db.demo)
+app.command("demo")(console.demo)
+app.command("console")(console.console)
 
 
 def main(argv: list[str] | None = None) -> int:

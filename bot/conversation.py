@@ -1,0 +1,102 @@
+"""Wiring the conversation core: the chat model, the stores, the assistant and its desk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from adapters.llm.factory import LLMConfig, build_chat_model
+from adapters.llm.tokens import count_text
+from adapters.offline import OfflineModel
+from adapters.secrets import SecretBox
+from adapters.storage import SqlActionStore, SqlAuditLog, SqlLLMSettingsStore, SqlThreadStore
+from bot.app import App
+from bot.settings import Settings
+from core.assistant.actions import ActionDesk
+from core.assistant.conversation import Assistant, ConversationPolicy
+from core.assistant.llm_settings import WorkspaceLLM
+from core.assistant.tools import WorkTools
+from core.llm import ChatModel
+from core.workspaces import Workspace
+
+TOKENIZER_MODEL = "gpt-4o-mini"
+
+
+@dataclass(frozen=True)
+class Conversations:
+    assistant: Assistant
+    desk: ActionDesk
+    model: ChatModel
+
+
+def secret_box(settings: Settings) -> SecretBox | None:
+    key = settings.secret_key
+    return SecretBox(key.get_secret_value()) if key else None
+
+
+def llm_settings_store(app: App) -> SqlLLMSettingsStore:
+    return SqlLLMSettingsStore(app.db, secret_box(app.settings))
+
+
+def deployment_llm(settings: Settings) -> LLMConfig | None:
+    """The deployment-wide model from `SETGET_LLM_*`, if one is configured."""
+    if not settings.llm_provider:
+        return None
+    key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
+    return LLMConfig(
+        provider=settings.llm_provider,
+        model=settings.llm_model or "",
+        api_key=key,
+        base_url=settings.llm_base_url,
+        azure_deployment=settings.llm_azure_deployment,
+        api_version=settings.llm_api_version,
+        timeout=settings.llm_timeout_seconds,
+    )
+
+
+def workspace_llm(own: WorkspaceLLM, settings: Settings) -> LLMConfig:
+    return LLMConfig(
+        provider=own.provider,
+        model=own.model,
+        api_key=own.api_key,
+        base_url=own.base_url,
+        azure_deployment=own.azure_deployment,
+        api_version=own.api_version,
+        timeout=settings.llm_timeout_seconds,
+    )
+
+
+async def chat_model_for(app: App, workspace: Workspace) -> ChatModel:
+    """A self-hosted workspace's own model, else the deployment's, else the offline model."""
+    own = None if workspace.metered else await llm_settings_store(app).load(workspace.id)
+    config = workspace_llm(own, app.settings) if own else deployment_llm(app.settings)
+    return build_chat_model(config) if config else OfflineModel()
+
+
+def count_tokens(text: str) -> int:
+    return count_text(text, model=TOKENIZER_MODEL)
+
+
+async def conversations(app: App, workspace: Workspace) -> Conversations:
+    settings = app.settings
+    model = await chat_model_for(app, workspace)
+    desk = ActionDesk(
+        actions=SqlActionStore(app.db),
+        work=app.work_items,
+        clock=app.clock,
+        ttl=timedelta(seconds=settings.action_ttl_seconds),
+    )
+    assistant = Assistant(
+        pool=app.pool,
+        model=model,
+        tools=WorkTools(app.work_items),
+        threads=SqlThreadStore(app.db),
+        actions=desk,
+        audit=SqlAuditLog(app.db),
+        clock=app.clock,
+        count_tokens=count_tokens,
+        policy=ConversationPolicy(
+            history_budget=settings.history_budget_tokens, tool_budget=settings.tool_budget_tokens
+        ),
+    )
+    return Conversations(assistant=assistant, desk=desk, model=model)
