@@ -58,7 +58,9 @@ async def test_a_member_cannot_confirm_a_bulk_change_and_sees_why(team: Team) ->
 
 async def test_out_of_credits_is_a_clear_line_and_the_session_goes_on(team: Team) -> None:
     out = io.StringIO()
-    many = ["How many open items are in the WEB project?"] * 510  # the thread grows: later ones cost more
+    many = [
+        "How many open items are in the WEB project?"
+    ] * 510  # the thread grows: later ones cost more
     await session(team, team.alice, out).run(iter(many))
     text = out.getvalue()
     first_refusal = text.index("out of AI credits")
