@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any
 
 import anthropic
@@ -25,6 +24,7 @@ from anthropic.types import (
 from adapters.llm.anthropic_wire import to_anthropic_messages, to_anthropic_tools
 from adapters.llm.assembly import ReplyAssembly, TextOutlet
 from adapters.llm.retry import RetryPolicy
+from adapters.llm.sdk_model import SdkChatModel
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
 
@@ -33,7 +33,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_OUTPUT_TOKENS = 4096  # the API requires a limit on every call
 
 
-class AnthropicChatModel:
+class AnthropicChatModel(SdkChatModel[anthropic.AsyncAnthropic]):
     """One Claude model behind an `anthropic.AsyncAnthropic` client built with `max_retries=0`."""
 
     def __init__(
@@ -47,29 +47,10 @@ class AnthropicChatModel:
     ) -> None:
         if client.max_retries != 0:
             raise ValueError("build the Anthropic client with max_retries=0; RetryPolicy retries")
-        self._client = client
+        super().__init__(client=client, label=label or f"anthropic {model}")
         self._model = model
-        self._label = label or f"anthropic {model}"
         self._retry = retry or RetryPolicy()
         self._default_max_output_tokens = default_max_output_tokens
-
-    @property
-    def label(self) -> str:
-        return self._label
-
-    async def aclose(self) -> None:
-        await self._client.close()
-
-    async def __aenter__(self) -> AnthropicChatModel:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def complete(
         self,

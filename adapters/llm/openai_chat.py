@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from types import TracebackType
 
 import openai
 from openai.types.chat import (
@@ -16,6 +15,7 @@ from openai.types.chat import (
 from adapters.llm.assembly import ReplyAssembly, TextOutlet
 from adapters.llm.openai_wire import to_openai_messages, to_openai_tools
 from adapters.llm.retry import RetryPolicy
+from adapters.llm.sdk_model import SdkChatModel
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
 
@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 _COMPLETION_TOKENS_PROVIDERS = frozenset({"openai", "azure"})
 
 
-class OpenAIChatModel:
+class OpenAIChatModel(SdkChatModel[openai.AsyncOpenAI]):
     """One model (or Azure deployment) behind an `openai.AsyncOpenAI` client.
 
     The client must be built with `max_retries=0`: retries follow `retry`, which never
@@ -44,31 +44,12 @@ class OpenAIChatModel:
     ) -> None:
         if client.max_retries != 0:
             raise ValueError("build the OpenAI client with max_retries=0; RetryPolicy retries")
-        self._client = client
+        super().__init__(client=client, label=label or f"{provider} {model}")
         self._model = model
         self._provider = provider
-        self._label = label or f"{provider} {model}"
         self._retry = retry or RetryPolicy()
         kind = "deployment" if provider == "azure" else "model"
         self._subject = f"{kind} {model!r}"
-
-    @property
-    def label(self) -> str:
-        return self._label
-
-    async def aclose(self) -> None:
-        await self._client.close()
-
-    async def __aenter__(self) -> OpenAIChatModel:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def complete(
         self,
