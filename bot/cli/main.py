@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import console, credits, data, db, workspace
+from bot.cli import audit, console, credits, data, db, llm, workspace
 
 app = typer.Typer(
     name="setget-bot",
@@ -21,6 +21,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(credits.app, name="credits")
 app.add_typer(data.app, name="data")
+app.add_typer(llm.app, name="llm")
+app.add_typer(audit.app, name="audit")
 app.command("usage")(credits.usage)
 app.command("demo")(console.demo)
 app.command("console")(console.console)

@@ -1,0 +1,120 @@
+"""`setget-bot audit export`: a workspace's AI interactions as CSV or JSON lines."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, time
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from adapters.storage import SqlAuditLog
+from bot.app import App
+from bot.cli.runner import checked, fail, parse_date, run
+from core.assistant.audit import AuditRecord
+from core.errors import InvalidInput
+
+app = typer.Typer(help="The audit log of AI interactions.", no_args_is_help=True)
+
+FORMATS = ("csv", "jsonl")
+FIELDS = (
+    "at",
+    "workspace_id",
+    "thread_id",
+    "member_id",
+    "event_id",
+    "interaction_type",
+    "model",
+    "outcome",
+    "prompt",
+    "answer",
+    "tools",
+    "proposals",
+    "input_tokens",
+    "output_tokens",
+    "tokens_estimated",
+    "credits",
+)
+
+
+def record_json(r: AuditRecord) -> dict[str, Any]:
+    return {
+        "at": r.at.isoformat(),
+        "workspace_id": r.workspace_id,
+        "thread_id": r.thread_id,
+        "member_id": r.member_id,
+        "event_id": r.event_id,
+        "interaction_type": r.interaction_type,
+        "model": r.model,
+        "outcome": r.outcome,
+        "prompt": r.prompt,
+        "answer": r.answer,
+        "tools": list(r.tools),
+        "proposals": list(r.proposals),
+        "input_tokens": r.input_tokens,
+        "output_tokens": r.output_tokens,
+        "tokens_estimated": r.tokens_estimated,
+        "credits": r.credits,
+    }
+
+
+def as_csv(records: list[AuditRecord]) -> str:
+    """A header row, then one row per record; tools and proposals joined with `;`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    for r in records:
+        row = record_json(r)
+        row["tools"] = ";".join(r.tools)
+        row["proposals"] = ";".join(str(p) for p in r.proposals)
+        writer.writerow(row[name] for name in FIELDS)
+    return out.getvalue()
+
+
+def as_jsonl(records: list[AuditRecord]) -> str:
+    return "".join(json.dumps(record_json(r), ensure_ascii=False) + "\n" for r in records)
+
+
+def _format(text: str) -> str:
+    value = text.strip().lower()
+    if value not in FORMATS:
+        raise InvalidInput(f"--format must be csv or jsonl, not {text!r}")
+    return value
+
+
+def _since(text: str | None) -> datetime | None:
+    day = parse_date(text, option="--since")
+    return None if day is None else datetime.combine(day, time(), tzinfo=UTC)
+
+
+@app.command("export")
+def export(
+    name: str,
+    format_: Annotated[str, typer.Option("--format", help="csv | jsonl")],
+    since: Annotated[
+        str | None, typer.Option("--since", help="From this day on (YYYY-MM-DD, UTC).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
+    ] = None,
+) -> None:
+    """Every AI interaction of the workspace (already redacted), oldest first."""
+    kind, since_ = checked(lambda: (_format(format_), _since(since)))
+
+    async def action(a: App) -> list[AuditRecord]:
+        workspace = await a.admin.get(name)
+        return await SqlAuditLog(a.db).entries(workspace.id, since=since_)
+
+    records = run(action)
+    text = as_csv(records) if kind == "csv" else as_jsonl(records)
+    if output is None:
+        print(text, end="")
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror or exc}")
+    print(f"exported {len(records)} audit records of {name!r} to {output}")
