@@ -17,6 +17,7 @@ from adapters.storage import (
 )
 from bot.settings import Settings
 from core.admin import WorkspaceAdmin
+from core.assistant.admission import PriorityGate
 from core.clock import Clock, SystemClock
 from core.credits.dashboard import UsageDashboard
 from core.credits.pool import CreditPool
@@ -33,6 +34,7 @@ class App:
     credit_store: SqlCreditStore
     workspace_store: SqlWorkspaceStore
     work_items: SqlWorkItemStore
+    llm_gate: PriorityGate  # one per process: business first when LLM calls are saturated
 
 
 def build_app(settings: Settings, *, db: Database, clock: Clock | None = None) -> App:
@@ -54,6 +56,7 @@ def build_app(settings: Settings, *, db: Database, clock: Clock | None = None) -
         credit_store=credits,
         workspace_store=workspaces,
         work_items=SqlWorkItemStore(db, clock=clock),
+        llm_gate=PriorityGate(settings.llm_concurrency),
     )
 
 

@@ -10,9 +10,11 @@ from adapters.llm.tokens import count_text
 from adapters.offline import OfflineModel
 from adapters.secrets import SecretBox
 from adapters.storage import SqlActionStore, SqlAuditLog, SqlLLMSettingsStore, SqlThreadStore
+from adapters.storage.credit_store import SqlRecentRequests
 from bot.app import App
 from bot.settings import Settings
 from core.assistant.actions import ActionDesk
+from core.assistant.admission import RateLimits
 from core.assistant.conversation import Assistant, ConversationPolicy
 from core.assistant.llm_settings import WorkspaceLLM
 from core.assistant.tools import WorkTools
@@ -95,6 +97,8 @@ async def conversations(app: App, workspace: Workspace) -> Conversations:
         audit=SqlAuditLog(app.db),
         clock=app.clock,
         count_tokens=count_tokens,
+        limits=RateLimits(requests=SqlRecentRequests(app.db), per_minute=settings.rate_limits()),
+        gate=app.llm_gate,
         policy=ConversationPolicy(
             history_budget=settings.history_budget_tokens, tool_budget=settings.tool_budget_tokens
         ),

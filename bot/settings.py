@@ -10,6 +10,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from core.credits.pool import CreditPolicy
 from core.credits.pricing import PricingRule
 from core.errors import InvalidInput, SetGetError
+from core.plans import Plan
 from core.workspaces import Mode
 
 
@@ -39,6 +40,11 @@ class Settings(BaseSettings):
     llm_timeout_seconds: float = Field(default=60, gt=0)
     secret_key: SecretStr | None = None
 
+    rate_limit_free: int = Field(default=10, ge=1)  # AI requests per minute per workspace
+    rate_limit_pro: int = Field(default=30, ge=1)
+    rate_limit_business: int = Field(default=120, ge=1)
+    rate_limit_enterprise: int = Field(default=120, ge=1)
+    llm_concurrency: int = Field(default=8, ge=1)  # LLM calls in flight per process
     action_ttl_seconds: float = Field(default=3600, gt=0)  # how long a proposal can be confirmed
     history_budget_tokens: int = Field(default=3000, ge=0)  # earlier turns the model sees
     tool_budget_tokens: int = Field(default=1500, ge=200)  # one tool result
@@ -85,6 +91,14 @@ class Settings(BaseSettings):
             minimum=self.pricing_min_credits,
             maximum=self.pricing_max_credits,
         )
+
+    def rate_limits(self) -> dict[Plan, int]:
+        return {
+            Plan.FREE: self.rate_limit_free,
+            Plan.PRO: self.rate_limit_pro,
+            Plan.BUSINESS: self.rate_limit_business,
+            Plan.ENTERPRISE: self.rate_limit_enterprise,
+        }
 
     def credit_policy(self) -> CreditPolicy:
         return CreditPolicy(

@@ -400,6 +400,13 @@ class InMemoryStore:
     async def alerts(self, workspace_id: int) -> list[UsageAlert]:
         return [a for (w, _), a in self.outbox.items() if w == workspace_id]
 
+    async def count_since(self, workspace_id: int, since: datetime) -> int:
+        return sum(
+            1
+            for i in self.interactions.values()
+            if i.workspace_id == workspace_id and i.created_at >= since
+        )
+
     # -- usage ------------------------------------------------------------------------
     async def usage(self, ctx: CycleContext, *, since: date, until: date) -> UsageFigures:
         rows = [r for r in self.rollup if r[0] == ctx.workspace_id and since <= r[1] <= until]

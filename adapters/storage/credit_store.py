@@ -8,6 +8,7 @@ transaction holds the database write lock from BEGIN.
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, bindparam, func, literal, select, update
@@ -291,3 +292,21 @@ def _entry(row: Any) -> LedgerEntry:
         member_id=row.member_id,
         note=row.note,
     )
+
+
+class SqlRecentRequests:
+    """How many AI interactions a workspace started recently, across every replica."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def count_since(self, workspace_id: int, since: datetime) -> int:
+        async with self._db.read() as conn:
+            total = await conn.scalar(
+                select(func.count())
+                .select_from(interactions)
+                .where(
+                    interactions.c.workspace_id == workspace_id, interactions.c.created_at >= since
+                )
+            )
+        return int(total or 0)

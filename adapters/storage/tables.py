@@ -115,6 +115,7 @@ interactions = Table(
     UniqueConstraint("workspace_id", "key"),
     Index(None, "workspace_id", "state", "expires_at"),
     Index(None, "member_id", "state"),
+    Index(None, "workspace_id", "created_at"),  # rate limits count the last minute
 )
 
 ledger_entries = Table(

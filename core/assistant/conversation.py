@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from core.assistant.actions import ActionDesk, ProposedAction
+from core.assistant.admission import PriorityGate, RateLimits
 from core.assistant.audit import AuditLog, AuditRecord, redact
 from core.assistant.classify import InteractionFacts, interaction_type
 from core.assistant.prompting import CountTokens, history, system_message, tool_result_text
@@ -92,6 +93,8 @@ class Assistant:
         clock: Clock,
         count_tokens: CountTokens,
         policy: ConversationPolicy | None = None,
+        limits: RateLimits | None = None,
+        gate: PriorityGate | None = None,
     ) -> None:
         self._pool = pool
         self._model = model
@@ -102,12 +105,16 @@ class Assistant:
         self._clock = clock
         self._count = count_tokens
         self._policy = policy or ConversationPolicy()
+        self._limits = limits
+        self._gate = gate or PriorityGate(capacity=1_000_000)
 
     async def ask(self, request: AskAI, *, on_text: OnText | None = None) -> Answer:
         """Answer one message; a platform retry of the same event answers (and charges) once."""
         text = request.text.strip()
         if not text or len(text) > MAX_MESSAGE:
             raise InvalidInput(f"a message must have 1 to {MAX_MESSAGE} characters")
+        if self._limits is not None:
+            await self._limits.admit(request.workspace, self._clock.now())
         hold = await self._pool.reserve(
             request.workspace, key=request.event_id, member=request.member
         )
@@ -146,9 +153,10 @@ class Assistant:
         usage = TokenUsage()
         for round_ in range(self._policy.max_rounds):
             last = round_ == self._policy.max_rounds - 1
-            reply = await self._model.complete(
-                messages, tools=() if last else specs, on_text=on_text
-            )
+            async with self._gate.slot(request.workspace):
+                reply = await self._model.complete(
+                    messages, tools=() if last else specs, on_text=on_text
+                )
             usage += reply.usage
             if not reply.tool_calls:
                 return Exchange(reply, outcomes, usage)

@@ -10,6 +10,7 @@ import pytest
 from adapters.llm.tokens import count_text
 from core.admin import WorkspaceAdmin
 from core.assistant.actions import ActionDesk
+from core.assistant.admission import RateLimits
 from core.assistant.conversation import AskAI, Assistant
 from core.assistant.tools import WorkTools
 from core.credits.pool import CreditPool
@@ -42,7 +43,7 @@ class Team:
     alice: Member  # admin
     bob: Member
 
-    def assistant(self, model: ChatModel) -> Assistant:
+    def assistant(self, model: ChatModel, *, limits: RateLimits | None = None) -> Assistant:
         return Assistant(
             pool=self.pool,
             model=model,
@@ -52,6 +53,7 @@ class Team:
             audit=self.audit,
             clock=self.clock,
             count_tokens=count_tokens,
+            limits=limits,
         )
 
     def ask(
