@@ -23,13 +23,36 @@ STATE_WORDS = {
 STATE = r"(?P<{name}>backlog|todo|to do|in[ -]progress|done|completed|cancell?ed)"
 
 
+Call = tuple[str, dict[str, Any]]
+# A later step: the calls to make, given the results so far (a careful model reads before acting).
+Step = Callable[[list[tuple[str, Any]]], tuple[Call, ...]]
+
+
 @dataclass(frozen=True)
 class Intent:
-    """A tool call to make, and how to write the answer from its result."""
+    """The first tool call to make, any later steps, and how to word the answer."""
 
     tool: str
     arguments: dict[str, Any] = field(default_factory=dict)
     style: str = "plain"  # plain | breakdown | retrospective
+    then: tuple[Step, ...] = ()
+
+
+def _always(*calls: Call) -> Step:
+    return lambda _results: calls
+
+
+def _sprint_items(args: dict[str, Any]) -> Step:
+    """List every item of the sprint, to break completion down item by item."""
+    return _always(("list_work_items", {**args, "limit": 50}))
+
+
+def _each_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
+    """After the velocity table, read each sprint's progress (multi-cycle retrieval)."""
+    rows: list[dict[str, Any]] = next(
+        (r["sprints"] for name, r in results if name == "compare_velocity"), []
+    )
+    return tuple(("sprint_progress", {"sprint": row["sprint"]}) for row in rows)
 
 
 def _project(text: str) -> dict[str, str]:
@@ -62,18 +85,20 @@ def _list(text: str, m: re.Match[str]) -> Intent:
     return Intent("list_work_items", args)
 
 
-def _sprint(text: str, m: re.Match[str]) -> Intent:
-    style = "retrospective" if re.search(r"retro", text, re.I) else "breakdown"
-    return Intent("sprint_progress", {**_project(text), "sprint": f"Sprint {m.group('n')}"}, style)
+def _retrospective(text: str, m: re.Match[str]) -> Intent:
+    args = {**_project(text), "sprint": f"Sprint {m.group('n')}"}
+    velocity = _always(("compare_velocity", {**_project(text), "last": 4}))
+    return Intent("sprint_progress", args, "retrospective", (_sprint_items(args), velocity))
 
 
 def _progress(text: str, m: re.Match[str]) -> Intent:
-    n = m.group("n") or m.group("n2")
-    return Intent("sprint_progress", {**_project(text), "sprint": f"Sprint {n}"}, "breakdown")
+    args = {**_project(text), "sprint": f"Sprint {m.group('n') or m.group('n2')}"}
+    return Intent("sprint_progress", args, "breakdown", (_sprint_items(args),))
 
 
 def _velocity(text: str, m: re.Match[str]) -> Intent:
-    return Intent("compare_velocity", {**_project(text), "last": int(m.group("n") or 4)})
+    args = {**_project(text), "last": int(m.group("n") or 4)}
+    return Intent("compare_velocity", args, "plain", (_each_sprint,))
 
 
 def _create(text: str, m: re.Match[str]) -> Intent:
@@ -83,12 +108,13 @@ def _create(text: str, m: re.Match[str]) -> Intent:
 
 
 def _bulk(text: str, m: re.Match[str]) -> Intent:
-    args = {
-        **_project(text),
-        "state": [STATE_WORDS[m.group("from").lower()]],
-        "set_state": STATE_WORDS[m.group("to").lower()],
-    }
-    return Intent("propose_update_work_items", args)
+    """Scan the matching items first, then propose the change to exactly those."""
+    where = {**_project(text), "state": [STATE_WORDS[m.group("from").lower()]]}
+    change = {**where, "set_state": STATE_WORDS[m.group("to").lower()]}
+    scan = _always(("list_work_items", {**where, "limit": 50}))
+    return Intent(
+        "count_work_items", where, "plain", (scan, _always(("propose_update_work_items", change)))
+    )
 
 
 def _summary(text: str, m: re.Match[str]) -> Intent:
@@ -96,7 +122,7 @@ def _summary(text: str, m: re.Match[str]) -> Intent:
 
 
 RULES: list[tuple[re.Pattern[str], Callable[[str, re.Match[str]], Intent]]] = [
-    (re.compile(r"\bretro\w*\b.*\bsprint\s+(?P<n>\d+)", re.I), _sprint),
+    (re.compile(r"\bretro\w*\b.*\bsprint\s+(?P<n>\d+)", re.I), _retrospective),
     (
         re.compile(
             r"\b(?:create|add|open|file)\b.*?(?P<kind>bug|feature|task|work item|issue)?"

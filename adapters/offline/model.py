@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import Any
 
 from adapters.llm.tokens import count_input, count_text
 from adapters.offline import writer
-from adapters.offline.intents import understand
+from adapters.offline.intents import Intent, understand
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, LLMReply, OnText, Speaker, ToolCall, ToolSpec
 
@@ -42,34 +43,49 @@ class OfflineModel:
         max_output_tokens: int | None = None,
     ) -> LLMReply:
         input_tokens = count_input(messages, tools, model=COUNTED_AS)
-        request = next((m.text for m in reversed(messages) if m.speaker is Speaker.USER), "")
+        request, rounds, results = _since_request(messages)
         intent = understand(request)
-        if messages[-1].speaker is not Speaker.TOOL and intent is not None and tools:
-            call = ToolCall(
-                id=f"offline-{len(messages)}", name=intent.tool, arguments=intent.arguments
+        calls = _next_calls(intent, rounds, results) if intent and tools else ()
+        if calls:
+            output = sum(
+                count_text(c.name + json.dumps(c.arguments), model=COUNTED_AS) for c in calls
             )
-            output = count_text(call.name + json.dumps(call.arguments), model=COUNTED_AS)
-            return self._reply("", (call,), input_tokens, output)
-        text = f"{NOTICE}\n{self._words(messages, intent.style if intent else '')}"
+            return self._reply("", calls, input_tokens, output)
+        words = writer.answer(intent.style, results) if intent and results else HELP
+        text = f"{NOTICE}\n{words}"
         if on_text:
             for line in text.splitlines(keepends=True):
                 await on_text(line)
         return self._reply(text, (), input_tokens, count_text(text, model=COUNTED_AS))
 
     @staticmethod
-    def _words(messages: Sequence[ChatMessage], style: str) -> str:
-        results = []
-        for message in reversed(messages):
-            if message.speaker is not Speaker.TOOL:
-                break
-            results.append(message)
-        if not results:
-            return HELP
-        return "\n\n".join(
-            writer.answer(m.tool_name or "", style, json.loads(m.text)) for m in reversed(results)
-        )
-
-    @staticmethod
     def _reply(text: str, calls: tuple[ToolCall, ...], input_tokens: int, output: int) -> LLMReply:
         usage = TokenUsage(input_tokens=input_tokens, output_tokens=output, estimated=True)
         return LLMReply(text=text, tool_calls=calls, usage=usage, model=OFFLINE_LABEL)
+
+
+def _since_request(
+    messages: Sequence[ChatMessage],
+) -> tuple[str, int, list[tuple[str, Any]]]:
+    """The latest request, how many tool rounds followed it, and their results in order."""
+    start = max((i for i, m in enumerate(messages) if m.speaker is Speaker.USER), default=-1)
+    later = messages[start + 1 :]
+    rounds = sum(1 for m in later if m.speaker is Speaker.ASSISTANT and m.tool_calls)
+    results = [(m.tool_name or "", json.loads(m.text)) for m in later if m.speaker is Speaker.TOOL]
+    return (messages[start].text if start >= 0 else ""), rounds, results
+
+
+def _next_calls(
+    intent: Intent, rounds: int, results: list[tuple[str, Any]]
+) -> tuple[ToolCall, ...]:
+    """The calls of the next step of the intent's plan; none once the plan is done."""
+    if rounds == 0:
+        planned: tuple[tuple[str, dict[str, Any]], ...] = ((intent.tool, intent.arguments),)
+    elif rounds <= len(intent.then) and not any("error" in r for _, r in results):
+        planned = intent.then[rounds - 1](results)
+    else:
+        return ()
+    return tuple(
+        ToolCall(id=f"offline-{rounds}-{i}", name=name, arguments=args)
+        for i, (name, args) in enumerate(planned)
+    )

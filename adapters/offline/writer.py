@@ -56,8 +56,8 @@ def breakdown(result: Result) -> str:
     return "\n".join(lines)
 
 
-def retrospective(result: Result) -> str:
-    by_state, open_items = result["by_state"], result["open_items"]
+def retrospective(result: Result, items: Result | None, pace: Result | None) -> str:
+    states, open_items = result["by_state"], result["open_items"]
     done, planned = result["points_done"], result["points"]
     lines = [
         f"Retrospective — {result['sprint']} ({', '.join(result['projects'])}, {result['dates']})",
@@ -65,10 +65,10 @@ def retrospective(result: Result) -> str:
         "Summary",
         f"The team planned {planned} points across {result['items']} items and completed "
         f"{done} points ({result['completion_percent'] or 0}%). Items by state: "
-        f"{_pairs(by_state)}. Work by type: {_pairs(result['by_type'])}.",
+        f"{_pairs(states)}. Work by type: {_pairs(result['by_type'])}.",
         "",
         "What went well",
-        f"- {by_state.get('done', 0)} items reached done; the finished work covered "
+        f"- {states.get('done', 0)} items reached done; the finished work covered "
         f"{_pairs(result['by_type'])} across the sprint.",
         *[
             f"- {who} carried {n} item{'s' if n != 1 else ''} through the sprint."
@@ -79,6 +79,12 @@ def retrospective(result: Result) -> str:
         f"- {len(open_items)} items did not finish and carry over; "
         f"{planned - done} planned points were not delivered.",
         *[f"- {line[2:]} is still open." for line in _items(open_items)],
+        "",
+        "Every item of the sprint",
+        *by_state(items["items"] if items else []),
+        "",
+        "Velocity in context",
+        *(velocity(pace).splitlines() if pace else ["No earlier sprints to compare."]),
         "",
         "Actions for the next sprint",
         "- Re-plan the carried-over items first, most urgent first, and split any item "
@@ -139,6 +145,55 @@ def proposal(result: Result) -> str:
     return text
 
 
+def by_state(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Every item of a listing, grouped by state: the completion breakdown item by item."""
+    lines: list[str] = []
+    for state in ("done", "in_progress", "todo", "backlog", "cancelled"):
+        group = [i for i in items if i["state"] == state]
+        if group:
+            points = sum(i.get("estimate") or 0 for i in group)
+            lines.append(f"{state.replace('_', ' ').capitalize()} ({len(group)}, {points} points):")
+            lines.extend(_items(group))
+    return lines
+
+
+def sprint_details(progress: Sequence[Result]) -> list[str]:
+    lines = []
+    for p in progress:
+        lines.append(
+            f"{p['sprint']}: {p['completion_percent'] or 0}% of {p['points']} points done; "
+            f"by type {_pairs(p['by_type'])}; by assignee {_pairs(p['by_assignee'])}; "
+            f"{len(p['open_items'])} items left open."
+        )
+    return lines
+
+
+def _first(results: Sequence[tuple[str, Result]], tool: str) -> Result | None:
+    return next((r for name, r in results if name == tool), None)
+
+
+def answer(style: str, results: Sequence[tuple[str, Result]]) -> str:
+    """Word the answer from every tool result of the request, in the order they came."""
+    failed = next((r for _, r in results if "error" in r), None)
+    if failed is not None:
+        return f"I couldn't answer that from the data: {failed['error']}."
+    tool, first = results[0]
+    listing_result = _first(results, "list_work_items")
+    if tool == "sprint_progress":
+        if style == "retrospective":
+            return retrospective(first, listing_result, _first(results, "compare_velocity"))
+        extra = by_state(listing_result["items"]) if listing_result else []
+        return "\n".join([breakdown(first), *extra])
+    if tool == "compare_velocity":
+        progress = [r for name, r in results if name == "sprint_progress"]
+        return "\n".join([velocity(first), *sprint_details(progress)])
+    proposal_result = _first(results, "propose_update_work_items")
+    if proposal_result is not None:
+        affected = listing_result["items"] if listing_result else []
+        return "\n".join([proposal(proposal_result), "Items it would change:", *_items(affected)])
+    return WRITERS[tool](first)
+
+
 WRITERS = {
     "count_work_items": count,
     "list_work_items": listing,
@@ -147,11 +202,3 @@ WRITERS = {
     "propose_create_work_item": proposal,
     "propose_update_work_items": proposal,
 }
-
-
-def answer(tool: str, style: str, result: Result) -> str:
-    if "error" in result:
-        return f"I couldn't answer that from the data: {result['error']}."
-    if tool == "sprint_progress":
-        return retrospective(result) if style == "retrospective" else breakdown(result)
-    return WRITERS[tool](result)

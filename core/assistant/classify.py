@@ -24,16 +24,22 @@ class InteractionFacts:
 def interaction_type(facts: InteractionFacts) -> InteractionType:
     """Actions first (what a person must confirm), then thread length, then the data read."""
     drafts = [o.proposal for o in facts.outcomes if o.proposal is not None]
-    if any(d.bulk for d in drafts):
-        return InteractionType.ACTION_BULK
     if drafts:
-        return InteractionType.ACTION_SINGLE
+        bulk = any(d.bulk for d in drafts)
+        return InteractionType.ACTION_BULK if bulk else InteractionType.ACTION_SINGLE
     if facts.earlier_turns >= LONG_THREAD_TURNS:
         return InteractionType.COMPLEX_MULTI_TURN
-    names = {o.call.name for o in facts.outcomes if not o.failed}
+    return _reading_type(facts.outcomes)
+
+
+def _reading_type(outcomes: Sequence[ToolOutcome]) -> InteractionType:
+    names = {o.call.name for o in outcomes if not o.failed}
+    first = outcomes[0].call.name if outcomes else ""
+    if first in ANALYSIS_TOOLS:  # the first call says what was asked; later ones support it
+        return InteractionType.DATA_ANALYSIS
     if names & SUMMARY_TOOLS:
         return InteractionType.SUMMARIZATION
-    listed = sum(int(o.result.get("shown", 0)) for o in facts.outcomes)
-    if names & ANALYSIS_TOOLS or listed > SCAN_ITEMS or len(facts.outcomes) > 2:
+    listed = sum(int(o.result.get("shown", 0)) for o in outcomes)
+    if names & ANALYSIS_TOOLS or listed > SCAN_ITEMS or len(outcomes) > 2:
         return InteractionType.DATA_ANALYSIS
     return InteractionType.SIMPLE_QUESTION

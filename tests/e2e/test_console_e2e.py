@@ -39,6 +39,7 @@ async def world(database_url: str, clock: FakeClock) -> AsyncIterator[World]:
             llm_model="gpt-4o-mini",
             llm_api_key=KEY,  # type: ignore[arg-type]
             hold_wait_seconds=0.5,
+            rate_limit_free=1000,  # the drain test asks a dozen questions in one (fake) minute
         )
         db = open_database(database_url, pool_size=5)
         try:

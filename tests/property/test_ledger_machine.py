@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import enum
+import itertools
 import shutil
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
@@ -389,11 +390,14 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @rule(who=WHO, usages=st.lists(USAGES, min_size=1, max_size=3))
     def ask(self, who: int | None, usages: list[TokenUsage]) -> None:
-        """Whole questions, one after the other: reserve a fresh key, then settle it."""
-        for usage in usages:
+        """Questions in flight together: each holds a fresh key, then each is answered."""
+        keys = []
+        for _ in usages:
             key = self.pick_key("fresh", 0)
             if self.do_reserve(key, who) == "held":
-                self.do_settle(key, usage, InteractionType.SIMPLE_QUESTION)
+                keys.append(key)
+        for key, usage in zip(keys, usages, strict=False):
+            self.do_settle(key, usage, InteractionType.SIMPLE_QUESTION)
 
     def do_settle(self, key: str, usage: TokenUsage, kind: InteractionType) -> None:
         ws = self.workspace()
@@ -542,7 +546,7 @@ class LedgerMachine(RuleBasedStateMachine):
 def test_ledger_machine_on_the_in_memory_store() -> None:
     run_state_machine_as_test(
         lambda: LedgerMachine(FakeBackend),
-        settings=settings(max_examples=150, stateful_step_count=40, deadline=None),
+        settings=settings(max_examples=100, stateful_step_count=40, deadline=None),
     )
 
 
@@ -563,7 +567,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def test_ledger_machine_on_sqlite(sqlite_template: Path, tmp_path: Path) -> None:
-    examples = iter(range(1_000_000))
+    examples = itertools.count()
 
     def machine() -> LedgerMachine:
         directory = tmp_path / f"example-{next(examples)}"
@@ -572,8 +576,8 @@ def test_ledger_machine_on_sqlite(sqlite_template: Path, tmp_path: Path) -> None
     run_state_machine_as_test(
         machine,
         settings=settings(
-            max_examples=30,
-            stateful_step_count=30,
+            max_examples=25,
+            stateful_step_count=25,
             deadline=None,
             suppress_health_check=[HealthCheck.too_slow],
         ),
