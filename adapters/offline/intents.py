@@ -55,6 +55,24 @@ def _each_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
     return tuple(("sprint_progress", {"sprint": row["sprint"]}) for row in rows)
 
 
+def _done_per_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
+    """Then list what each sprint completed, to compare the work itself, not just points."""
+    rows: list[dict[str, Any]] = next(
+        (r["sprints"] for name, r in results if name == "compare_velocity"), []
+    )
+    return tuple(
+        ("list_work_items", {"sprint": row["sprint"], "state": ["done"], "limit": 20})
+        for row in rows
+    )
+
+
+def _previous_sprint(args: dict[str, Any]) -> Step:
+    """Read the sprint before, to say what changed since then."""
+    number = int(str(args["sprint"]).split()[-1])
+    earlier = {**args, "sprint": f"Sprint {number - 1}", "limit": 50}
+    return _always(("list_work_items", earlier))
+
+
 def _project(text: str) -> dict[str, str]:
     match = re.search(r"\b(?:in|for|of)\s+(?:the\s+)?([A-Z][A-Z0-9]{1,9})\b(?:\s+project)?", text)
     return {"project": match.group(1)} if match else {}
@@ -88,7 +106,8 @@ def _list(text: str, m: re.Match[str]) -> Intent:
 def _retrospective(text: str, m: re.Match[str]) -> Intent:
     args = {**_project(text), "sprint": f"Sprint {m.group('n')}"}
     velocity = _always(("compare_velocity", {**_project(text), "last": 4}))
-    return Intent("sprint_progress", args, "retrospective", (_sprint_items(args), velocity))
+    steps = (_sprint_items(args), velocity, _previous_sprint(args))
+    return Intent("sprint_progress", args, "retrospective", steps)
 
 
 def _progress(text: str, m: re.Match[str]) -> Intent:
@@ -98,7 +117,7 @@ def _progress(text: str, m: re.Match[str]) -> Intent:
 
 def _velocity(text: str, m: re.Match[str]) -> Intent:
     args = {**_project(text), "last": int(m.group("n") or 4)}
-    return Intent("compare_velocity", args, "plain", (_each_sprint,))
+    return Intent("compare_velocity", args, "plain", (_each_sprint, _done_per_sprint))
 
 
 def _create(text: str, m: re.Match[str]) -> Intent:
@@ -108,13 +127,16 @@ def _create(text: str, m: re.Match[str]) -> Intent:
 
 
 def _bulk(text: str, m: re.Match[str]) -> Intent:
-    """Scan the matching items first, then propose the change to exactly those."""
+    """Count and list the matching items, read the target state's load and the project,
+    then propose the change to exactly those items."""
     where = {**_project(text), "state": [STATE_WORDS[m.group("from").lower()]]}
     change = {**where, "set_state": STATE_WORDS[m.group("to").lower()]}
     scan = _always(("list_work_items", {**where, "limit": 50}))
-    return Intent(
-        "count_work_items", where, "plain", (scan, _always(("propose_update_work_items", change)))
-    )
+    # Moving work into progress: check who already has work in progress there.
+    load = {**_project(text), "state": [change["set_state"]], "limit": 50}
+    context = _always(("list_work_items", load), ("project_summary", _project(text)))
+    steps = (scan, context, _always(("propose_update_work_items", change)))
+    return Intent("count_work_items", where, "plain", steps)
 
 
 def _summary(text: str, m: re.Match[str]) -> Intent:

@@ -56,7 +56,23 @@ def breakdown(result: Result) -> str:
     return "\n".join(lines)
 
 
-def retrospective(result: Result, items: Result | None, pace: Result | None) -> str:
+def by_person(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Each person's items of the sprint: what they finished and what they carry over."""
+    lines = []
+    for who in sorted({i.get("assignee") or "unassigned" for i in items}):
+        mine = [i for i in items if (i.get("assignee") or "unassigned") == who]
+        done = [i["id"] for i in mine if i["state"] == "done"]
+        still = [i["id"] for i in mine if i["state"] not in ("done", "cancelled")]
+        lines.append(
+            f"- {who}: finished {', '.join(done) or 'nothing'}; "
+            f"carries over {', '.join(still) or 'nothing'}."
+        )
+    return lines
+
+
+def retrospective(
+    result: Result, items: Result | None, pace: Result | None, before: Result | None = None
+) -> str:
     states, open_items = result["by_state"], result["open_items"]
     done, planned = result["points_done"], result["points"]
     lines = [
@@ -82,6 +98,12 @@ def retrospective(result: Result, items: Result | None, pace: Result | None) -> 
         "",
         "Every item of the sprint",
         *by_state(items["items"] if items else []),
+        "",
+        "By person",
+        *by_person(items["items"] if items else []),
+        "",
+        "Compared with the sprint before",
+        *by_state(before["items"] if before else []),
         "",
         "Velocity in context",
         *(velocity(pace).splitlines() if pace else ["No earlier sprints to compare."]),
@@ -181,7 +203,9 @@ def answer(style: str, results: Sequence[tuple[str, Result]]) -> str:
     listing_result = _first(results, "list_work_items")
     if tool == "sprint_progress":
         if style == "retrospective":
-            return retrospective(first, listing_result, _first(results, "compare_velocity"))
+            listings = [r for name, r in results if name == "list_work_items"]
+            before = listings[1] if len(listings) > 1 else None
+            return retrospective(first, listing_result, _first(results, "compare_velocity"), before)
         extra = by_state(listing_result["items"]) if listing_result else []
         return "\n".join([breakdown(first), *extra])
     if tool == "compare_velocity":

@@ -37,19 +37,25 @@ EXAMPLES = [
     ),
     (
         "Compare velocity across the last 4 sprints",
-        ("compare_velocity", *SPRINTS),
+        ("compare_velocity", *SPRINTS, *("list_work_items",) * 4),
         InteractionType.DATA_ANALYSIS,
         "Sprint 9",
     ),
     (
         "Update all Todo items in API project to In Progress",
-        ("count_work_items", "list_work_items", "propose_update_work_items"),
+        (
+            "count_work_items",
+            "list_work_items",
+            "list_work_items",
+            "project_summary",
+            "propose_update_work_items",
+        ),
         InteractionType.ACTION_BULK,
         "Only an admin can confirm",
     ),
     (
         "Write a detailed sprint retrospective for Sprint 11",
-        ("sprint_progress", "list_work_items", "compare_velocity"),
+        ("sprint_progress", "list_work_items", "compare_velocity", "list_work_items"),
         InteractionType.SUMMARIZATION,
         "What went well",
     ),
@@ -125,6 +131,7 @@ async def test_anything_else_gets_help_without_a_tool_call(team: Team) -> None:
         ("List all high-priority bugs assigned to me", {1, 2}),
         ("Summarize Sprint 12 progress with completion breakdown", {3}),
         ("Create a work item titled 'Fix header layout' in the WEB project", {1}),
+        ("Compare velocity across the last 4 sprints", {4}),
     ],
 )
 async def test_examples_cost_what_the_source_pages_table_says(
