@@ -67,10 +67,11 @@ def _done_per_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
 
 
 def _previous_sprint(args: dict[str, Any]) -> Step:
-    """Read the sprint before, to say what changed since then."""
+    """Read the sprint before, to say what changed, and the urgent backlog for what is next."""
     number = int(str(args["sprint"]).split()[-1])
     earlier = {**args, "sprint": f"Sprint {number - 1}", "limit": 50}
-    return _always(("list_work_items", earlier))
+    backlog = {"open_only": True, "priority": ["urgent", "high"], "limit": 15}
+    return _always(("list_work_items", earlier), ("list_work_items", backlog))
 
 
 def _project(text: str) -> dict[str, str]:

@@ -56,6 +56,22 @@ def breakdown(result: Result) -> str:
     return "\n".join(lines)
 
 
+def by_person_load(
+    current: Sequence[Mapping[str, Any]], moving: Sequence[Mapping[str, Any]]
+) -> list[str]:
+    """For each person: the items they already have in the target state, and what moves in."""
+    people = sorted({i.get("assignee") or "unassigned" for i in [*current, *moving]})
+    lines = []
+    for who in people:
+        has = [i["id"] for i in current if (i.get("assignee") or "unassigned") == who]
+        gets = [i["id"] for i in moving if (i.get("assignee") or "unassigned") == who]
+        lines.append(
+            f"- {who}: has {len(has)} ({', '.join(has) or 'none'}), would get {len(gets)} "
+            f"({', '.join(gets) or 'none'}), {len(has) + len(gets)} in all."
+        )
+    return lines
+
+
 def by_person(items: Sequence[Mapping[str, Any]]) -> list[str]:
     """Each person's items of the sprint: what they finished and what they carry over."""
     lines = []
@@ -71,7 +87,11 @@ def by_person(items: Sequence[Mapping[str, Any]]) -> list[str]:
 
 
 def retrospective(
-    result: Result, items: Result | None, pace: Result | None, before: Result | None = None
+    result: Result,
+    items: Result | None,
+    pace: Result | None,
+    before: Result | None = None,
+    backlog: Result | None = None,
 ) -> str:
     states, open_items = result["by_state"], result["open_items"]
     done, planned = result["points_done"], result["points"]
@@ -108,7 +128,15 @@ def retrospective(
         "Velocity in context",
         *(velocity(pace).splitlines() if pace else ["No earlier sprints to compare."]),
         "",
+        "Most urgent open work for the next sprint",
+        *_items(backlog["items"] if backlog else []),
+        "",
         "Actions for the next sprint",
+        *[
+            f"- Plan {i['id']} ({i['priority']}, {i.get('estimate') or '?'} points) into the next "
+            f"sprint{' with ' + i['assignee'] if i.get('assignee') else ' and give it an owner'}."
+            for i in (backlog["items"] if backlog else [])
+        ],
         "- Re-plan the carried-over items first, most urgent first, and split any item "
         "estimated above 5 points before the sprint starts.",
         "- Keep work in progress per person low: finish before starting, and raise blockers "
@@ -205,7 +233,9 @@ def answer(style: str, results: Sequence[tuple[str, Result]]) -> str:
         if style == "retrospective":
             listings = [r for name, r in results if name == "list_work_items"]
             before = listings[1] if len(listings) > 1 else None
-            return retrospective(first, listing_result, _first(results, "compare_velocity"), before)
+            backlog = listings[2] if len(listings) > 2 else None
+            pace = _first(results, "compare_velocity")
+            return retrospective(first, listing_result, pace, before, backlog)
         extra = by_state(listing_result["items"]) if listing_result else []
         return "\n".join([breakdown(first), *extra])
     if tool == "compare_velocity":
@@ -213,8 +243,18 @@ def answer(style: str, results: Sequence[tuple[str, Result]]) -> str:
         return "\n".join([velocity(first), *sprint_details(progress)])
     proposal_result = _first(results, "propose_update_work_items")
     if proposal_result is not None:
-        affected = listing_result["items"] if listing_result else []
-        return "\n".join([proposal(proposal_result), "Items it would change:", *_items(affected)])
+        listings = [r for name, r in results if name == "list_work_items"]
+        affected = listings[0]["items"] if listings else []
+        load = listings[1]["items"] if len(listings) > 1 else []
+        return "\n".join(
+            [
+                proposal(proposal_result),
+                "Items it would change:",
+                *_items(affected),
+                "Already in that state, by person (their load grows with the change):",
+                *by_person_load(load, affected),
+            ]
+        )
     return WRITERS[tool](first)
 
 
