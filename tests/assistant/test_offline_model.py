@@ -55,7 +55,13 @@ EXAMPLES = [
     ),
     (
         "Write a detailed sprint retrospective for Sprint 11",
-        ("sprint_progress", "list_work_items", "compare_velocity", "list_work_items"),
+        (
+            "sprint_progress",
+            "list_work_items",
+            "compare_velocity",
+            "list_work_items",
+            "list_work_items",
+        ),
         InteractionType.SUMMARIZATION,
         "What went well",
     ),
