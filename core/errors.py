@@ -67,11 +67,7 @@ class CreditsUnavailable(SetGetError):
 
 class OutOfCredits(CreditsUnavailable):
     def __init__(self, *, workspace: str, renewal_date: date, can_buy_packs: bool) -> None:
-        how = (
-            "an admin can buy a credit pack (`/setget buy`)"
-            if can_buy_packs
-            else "an admin can upgrade the plan"
-        )
+        how = "an admin can buy a credit pack" if can_buy_packs else "an admin can upgrade the plan"
         super().__init__(
             f"workspace {workspace!r} is out of AI credits: AI is paused until "
             f"{renewal_date.isoformat()}, or {how}"

@@ -78,6 +78,7 @@ class InMemoryStore:
         self.links: dict[tuple[Platform, str], int] = {}
         self.pools: dict[int, _Pool] = {}
         self.interactions: dict[tuple[int, str], Interaction] = {}
+        self.splits: dict[tuple[int, str], ChargeSplit] = {}  # each settled charge's split
         self.entries: dict[int, list[LedgerEntry]] = defaultdict(list)
         self.outbox: dict[tuple[int, str], UsageAlert] = {}
         self.rollup: list[tuple[int, date, int, InteractionType, int, TokenUsage, int]] = []
@@ -238,7 +239,7 @@ class InMemoryStore:
                 raise ReservationClosed(f"no AI interaction is held under key {request.key!r}")
             if found.state is InteractionState.SETTLED:
                 pool = self._renewed(ctx)
-                split = ChargeSplit(found.credits, 0, found.written_off)
+                split = self.splits[(ctx.workspace_id, request.key)]
                 return Charge(found, split, pool.balance, (), duplicate=True)
             if found.state is InteractionState.RELEASED:
                 raise ReservationClosed(f"{request.key!r} was released without an answer")
@@ -256,6 +257,7 @@ class InMemoryStore:
                 settled_at=ctx.now,
             )
             self.interactions[(ctx.workspace_id, request.key)] = settled
+            self.splits[(ctx.workspace_id, request.key)] = split
             self.rollup.append(
                 (
                     ctx.workspace_id,
