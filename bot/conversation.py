@@ -45,15 +45,15 @@ def deployment_llm(settings: Settings) -> LLMConfig | None:
     if not settings.llm_provider:
         return None
     key = settings.llm_api_key.get_secret_value() if settings.llm_api_key else None
-    return LLMConfig(
+    deployment = WorkspaceLLM(
         provider=settings.llm_provider,
         model=settings.llm_model or "",
-        api_key=key,
         base_url=settings.llm_base_url,
         azure_deployment=settings.llm_azure_deployment,
         api_version=settings.llm_api_version,
-        timeout=settings.llm_timeout_seconds,
+        api_key=key,
     )
+    return workspace_llm(deployment, settings)
 
 
 def workspace_llm(own: WorkspaceLLM, settings: Settings) -> LLMConfig:
