@@ -1,7 +1,8 @@
 """A chat session in the terminal: streamed answers, usage footers, confirm/reject prompts.
 
 Reads lines from an input stream (a person at a terminal, or piped lines for scripts); a
-line `y` or `n` answers the proposal waiting for a decision.
+line `y` or `n` answers the proposal waiting for a decision; `/new` starts a new thread (the
+model then no longer sees the earlier turns, as a new Slack thread).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from core.workspaces import Member, Platform, Workspace
 YES = {"y", "yes", "confirm"}
 NO = {"n", "no", "reject", "cancel"}
 QUIT = {"/quit", "/exit", "quit", "exit"}
+NEW_THREAD = "/new"
 
 
 @dataclass
@@ -43,7 +45,9 @@ class ConsoleSession:
             line = raw.strip()
             if line.lower() in QUIT:
                 break
-            if line:
+            if line.lower() == NEW_THREAD:
+                self.new_thread()
+            elif line:
                 await self.handle(line)
 
     def _prompted(
@@ -68,6 +72,12 @@ class ConsoleSession:
             await self._decide(self.pending.pop(0), confirm=line.lower() in YES)
             return
         await self._guarded(self._ask(line))
+
+    def new_thread(self) -> None:
+        """Later messages go to a new thread; the earlier one stays readable in the store."""
+        self.session_id = uuid.uuid4().hex[:12]
+        self._count = 0
+        self._say("  New thread: earlier messages are no longer part of the conversation.")
 
     async def _ask(self, text: str) -> None:
         self._count += 1
@@ -130,7 +140,8 @@ class ConsoleSession:
         scope = f", channel bound to {self.project}" if self.project else ""
         return (
             f"SetGet AI — workspace {self.workspace.name}, you are "
-            f"{self.member.display_name}{scope}. Ask about your work items; /quit to leave."
+            f"{self.member.display_name}{scope}. Ask about your work items; "
+            "/new starts a new thread, /quit leaves."
         )
 
     def _say(self, text: str) -> None:

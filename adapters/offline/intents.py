@@ -36,6 +36,7 @@ class Intent:
     arguments: dict[str, Any] = field(default_factory=dict)
     style: str = "plain"  # plain | breakdown | retrospective
     then: tuple[Step, ...] = ()
+    with_first: tuple[Call, ...] = ()  # further calls made alongside the first one
 
 
 def _always(*calls: Call) -> Step:
@@ -66,12 +67,22 @@ def _done_per_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
     )
 
 
-def _previous_sprint(args: dict[str, Any]) -> Step:
-    """Read the sprint before, to say what changed, and the urgent backlog for what is next."""
+def _around(args: dict[str, Any]) -> Step:
+    """Read the sprint before (what changed), the sprint after when there is one (what was
+    carried into it and how much it took on), and the urgent backlog (what comes next)."""
     number = int(str(args["sprint"]).split()[-1])
     earlier = {**args, "sprint": f"Sprint {number - 1}", "limit": 50}
     backlog = {"open_only": True, "priority": ["urgent", "high"], "limit": 15}
-    return _always(("list_work_items", earlier), ("list_work_items", backlog))
+
+    def step(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
+        pace: dict[str, Any] = next((r for n, r in results if n == "compare_velocity"), {})
+        known = {row["sprint"] for row in pace.get("sprints", [])}
+        calls: tuple[Call, ...] = (("list_work_items", earlier), ("list_work_items", backlog))
+        if f"Sprint {number + 1}" in known:
+            calls += (("sprint_progress", {**args, "sprint": f"Sprint {number + 1}"}),)
+        return calls
+
+    return step
 
 
 def _project(text: str) -> dict[str, str]:
@@ -107,7 +118,7 @@ def _list(text: str, m: re.Match[str]) -> Intent:
 def _retrospective(text: str, m: re.Match[str]) -> Intent:
     args = {**_project(text), "sprint": f"Sprint {m.group('n')}"}
     velocity = _always(("compare_velocity", {**_project(text), "last": 4}))
-    steps = (_sprint_items(args), velocity, _previous_sprint(args))
+    steps = (_sprint_items(args), velocity, _around(args))
     return Intent("sprint_progress", args, "retrospective", steps)
 
 
@@ -128,16 +139,23 @@ def _create(text: str, m: re.Match[str]) -> Intent:
 
 
 def _bulk(text: str, m: re.Match[str]) -> Intent:
-    """Count and list the matching items, read the target state's load and the project,
-    then propose the change to exactly those items."""
-    where = {**_project(text), "state": [STATE_WORDS[m.group("from").lower()]]}
+    """Count and list the matching items, read the target state's load, the project and its
+    current sprint, then propose the change to exactly those items."""
+    project = _project(text)
+    where = {**project, "state": [STATE_WORDS[m.group("from").lower()]]}
     change = {**where, "set_state": STATE_WORDS[m.group("to").lower()]}
-    scan = _always(("list_work_items", {**where, "limit": 50}))
-    # Moving work into progress: check who already has work in progress there.
-    load = {**_project(text), "state": [change["set_state"]], "limit": 50}
-    context = _always(("list_work_items", load), ("project_summary", _project(text)))
-    steps = (scan, context, _always(("propose_update_work_items", change)))
-    return Intent("count_work_items", where, "plain", steps)
+    scan = ("list_work_items", {**where, "limit": 50})
+    # Moving work: check who already has work in the target state there.
+    load = {**project, "state": [change["set_state"]], "limit": 50}
+    context = _always(("list_work_items", load), ("project_summary", project))
+
+    def current_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
+        summary: dict[str, Any] = next((r for n, r in results if n == "project_summary"), {})
+        sprint = summary.get("current_sprint")
+        return (("sprint_progress", {**project, "sprint": sprint}),) if sprint else ()
+
+    steps = (context, current_sprint, _always(("propose_update_work_items", change)))
+    return Intent("count_work_items", where, "plain", steps, with_first=(scan,))
 
 
 def _summary(text: str, m: re.Match[str]) -> Intent:

@@ -78,13 +78,22 @@ def _since_request(
 def _next_calls(
     intent: Intent, rounds: int, results: list[tuple[str, Any]]
 ) -> tuple[ToolCall, ...]:
-    """The calls of the next step of the intent's plan; none once the plan is done."""
+    """The calls of the next step of the intent's plan; none once the plan is done.
+
+    A step with nothing to do given what was read (no current sprint to check) is skipped.
+    """
     if rounds == 0:
-        planned: tuple[tuple[str, dict[str, Any]], ...] = ((intent.tool, intent.arguments),)
-    elif rounds <= len(intent.then) and not any("error" in r for _, r in results):
-        planned = intent.then[rounds - 1](results)
-    else:
+        planned: tuple[tuple[str, dict[str, Any]], ...] = (
+            (intent.tool, intent.arguments),
+            *intent.with_first,
+        )
+    elif any("error" in r for _, r in results):
         return ()
+    else:
+        pending = [calls for step in intent.then if (calls := step(results))]
+        if rounds > len(pending):
+            return ()
+        planned = pending[rounds - 1]
     return tuple(
         ToolCall(id=f"offline-{rounds}-{i}", name=name, arguments=args)
         for i, (name, args) in enumerate(planned)

@@ -25,6 +25,26 @@ def _items(items: Sequence[Mapping[str, Any]]) -> list[str]:
     ]
 
 
+def _detailed(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Item lines with the estimate and sprint too, for a change a person must review."""
+    return [
+        f"{line}, {_plural(i.get('estimate') or 0, 'point')}, {i.get('sprint') or 'no sprint'}"
+        for line, i in zip(_items(items), items, strict=True)
+    ]
+
+
+def _points(items: Sequence[Mapping[str, Any]]) -> int:
+    return sum(i.get("estimate") or 0 for i in items)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _ids(items: Sequence[Mapping[str, Any]]) -> str:
+    return ", ".join(i["id"] for i in items)
+
+
 def count(result: Result) -> str:
     which = "open " if result.get("filters", {}).get("open_only") else ""
     return (
@@ -77,12 +97,84 @@ def by_person(items: Sequence[Mapping[str, Any]]) -> list[str]:
     lines = []
     for who in sorted({i.get("assignee") or "unassigned" for i in items}):
         mine = [i for i in items if (i.get("assignee") or "unassigned") == who]
-        done = [i["id"] for i in mine if i["state"] == "done"]
-        still = [i["id"] for i in mine if i["state"] not in ("done", "cancelled")]
+        done = [i for i in mine if i["state"] == "done"]
+        still = [i for i in mine if i["state"] not in ("done", "cancelled")]
         lines.append(
-            f"- {who}: finished {', '.join(done) or 'nothing'}; "
-            f"carries over {', '.join(still) or 'nothing'}."
+            f"- {who}: finished {_plural(len(done), 'item')} ({_points(done)} points: "
+            f"{_ids(done) or 'none'}); carries over {_ids(still) or 'nothing'}."
         )
+    return lines
+
+
+def _against(result: Result, before: Result | None, pace: Result | None) -> list[str]:
+    """How the sprint's delivered points compare with the sprint before and the average."""
+    done = result["points_done"]
+    lines = []
+    if before is not None:
+        earlier = _points([i for i in before["items"] if i["state"] == "done"])
+        delta = done - earlier
+        lines.append(
+            f"Delivered {done} points against {earlier} in the sprint before "
+            f"({'+' if delta >= 0 else ''}{delta}), finishing "
+            f"{sum(1 for i in before['items'] if i['state'] == 'done')} items then."
+        )
+    # The sprints up to this one: a later sprint still running would drag the average down.
+    names = [r["sprint"] for r in pace["sprints"]] if pace else []
+    upto = names.index(result["sprint"]) + 1 if result["sprint"] in names else len(names)
+    rows = pace["sprints"][:upto] if pace else []
+    if rows:
+        average = sum(r["completed_points"] for r in rows) / len(rows)
+        lines.append(
+            f"The average over the {len(rows)} sprints up to this one is {average:.1f} points, "
+            "so this "
+            f"sprint was {abs(done - average):.1f} points {'above' if done >= average else 'below'}"
+            " it."
+        )
+    return lines
+
+
+def _shipped(items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What the finished work was, by type."""
+    done = [i for i in items if i["state"] == "done"]
+    words = {"bug": "Bugs fixed", "feature": "Features shipped", "task": "Tasks completed"}
+    return [
+        f"- {label}: {_ids(group)} ({_points(group)} points)."
+        for kind, label in words.items()
+        if (group := [i for i in done if i["type"] == kind])
+    ]
+
+
+def _next_sprint(result: Result, following: Result | None) -> list[str]:
+    """Where the sprint after stands, and whether it took on more than this one delivered."""
+    if following is None:
+        return ["There is no later sprint yet: plan the next one from the actions below."]
+    load = following["points"] - result["points_done"]
+    return [
+        f"{following['sprint']} ({following['dates']}) planned {following['points']} points "
+        f"across {following['items']} items and is {following['completion_percent'] or 0}% done "
+        f"({following['points_done']} points). By state: {_pairs(following['by_state'])}.",
+        f"It took on {abs(load)} points {'more' if load > 0 else 'fewer'} than "
+        f"{result['sprint']} delivered"
+        + (
+            ": a commitment well above the team's demonstrated pace is a risk to discuss."
+            if load > 0
+            else ", which leaves room for the carried-over work."
+        ),
+    ]
+
+
+def _actions(backlog: Sequence[Mapping[str, Any]], following: Result | None) -> list[str]:
+    """One action per urgent open item: keep it on track where it is planned, else plan it."""
+    planned_in = following["sprint"] if following else None
+    lines = []
+    for i in backlog:
+        owner = f"with {i['assignee']}" if i.get("assignee") else "and give it an owner"
+        head = f"{i['id']} ({i['priority']}, {i.get('estimate') or '?'} points)"
+        if planned_in and i.get("sprint") == planned_in:
+            state = i["state"].replace("_", " ")
+            lines.append(f"- Keep {head} on track in {planned_in} ({state}) {owner}.")
+        else:
+            lines.append(f"- Plan {head} into the next sprint {owner}.")
     return lines
 
 
@@ -90,11 +182,16 @@ def retrospective(
     result: Result,
     items: Result | None,
     pace: Result | None,
+    *,
     before: Result | None = None,
     backlog: Result | None = None,
+    following: Result | None = None,
 ) -> str:
     states, open_items = result["by_state"], result["open_items"]
     done, planned = result["points_done"], result["points"]
+    sprint_items = items["items"] if items else []
+    cancelled = [i for i in sprint_items if i["state"] == "cancelled"]
+    urgent = backlog["items"] if backlog else []
     lines = [
         f"Retrospective — {result['sprint']} ({', '.join(result['projects'])}, {result['dates']})",
         "",
@@ -102,25 +199,34 @@ def retrospective(
         f"The team planned {planned} points across {result['items']} items and completed "
         f"{done} points ({result['completion_percent'] or 0}%). Items by state: "
         f"{_pairs(states)}. Work by type: {_pairs(result['by_type'])}.",
+        *_against(result, before, pace),
         "",
         "What went well",
-        f"- {states.get('done', 0)} items reached done; the finished work covered "
-        f"{_pairs(result['by_type'])} across the sprint.",
-        *[
-            f"- {who} carried {n} item{'s' if n != 1 else ''} through the sprint."
-            for who, n in result["by_assignee"].items()
-        ],
+        f"- {_plural(states.get('done', 0), 'item')} reached done ({done} points, "
+        f"{result['completion_percent'] or 0}% of the plan).",
+        *_shipped(sprint_items),
         "",
         "What did not go well",
-        f"- {len(open_items)} items did not finish and carry over; "
-        f"{planned - done} planned points were not delivered.",
+        (
+            f"- {_plural(len(open_items), 'item')} did not finish and carry over: "
+            f"{_ids(open_items)}."
+            if open_items
+            else "- Nothing carried over: every item was finished or cancelled."
+        ),
+        f"- {planned - done} planned points were not delivered"
+        + (
+            f"; {_plural(len(cancelled), 'item')} ({_points(cancelled)} points) "
+            f"{'was' if len(cancelled) == 1 else 'were'} cancelled: {_ids(cancelled)}."
+            if cancelled
+            else "."
+        ),
         *[f"- {line[2:]} is still open." for line in _items(open_items)],
         "",
         "Every item of the sprint",
-        *by_state(items["items"] if items else []),
+        *by_state(sprint_items),
         "",
         "By person",
-        *by_person(items["items"] if items else []),
+        *by_person(sprint_items),
         "",
         "Compared with the sprint before",
         *by_state(before["items"] if before else []),
@@ -128,15 +234,14 @@ def retrospective(
         "Velocity in context",
         *(velocity(pace).splitlines() if pace else ["No earlier sprints to compare."]),
         "",
-        "Most urgent open work for the next sprint",
-        *_items(backlog["items"] if backlog else []),
+        "The sprint after",
+        *_next_sprint(result, following),
+        "",
+        "Most urgent open work",
+        *_detailed(urgent),
         "",
         "Actions for the next sprint",
-        *[
-            f"- Plan {i['id']} ({i['priority']}, {i.get('estimate') or '?'} points) into the next "
-            f"sprint{' with ' + i['assignee'] if i.get('assignee') else ' and give it an owner'}."
-            for i in (backlog["items"] if backlog else [])
-        ],
+        *_actions(urgent, following),
         "- Re-plan the carried-over items first, most urgent first, and split any item "
         "estimated above 5 points before the sprint starts.",
         "- Keep work in progress per person low: finish before starting, and raise blockers "
@@ -195,6 +300,50 @@ def proposal(result: Result) -> str:
     return text
 
 
+def bulk_review(
+    result: Result,
+    affected: Sequence[Mapping[str, Any]],
+    load: Sequence[Mapping[str, Any]],
+    sprint: Result | None,
+) -> str:
+    """The proposal, exactly what it changes, its effect on people and the sprint, and
+    what to check before confirming."""
+    lines = [
+        proposal(result),
+        f"Items it would change ({_plural(len(affected), 'item')}, {_points(affected)} points):",
+        *_detailed(affected),
+        f"Effect: the target state goes from {_plural(len(load), 'item')} "
+        f"({_points(load)} points) to {_plural(len(load) + len(affected), 'item')} "
+        f"({_points(load) + _points(affected)} points).",
+    ]
+    if sprint is not None:
+        outside = [i for i in affected if i.get("sprint") != sprint["sprint"]]
+        lines.append(
+            f"Current sprint {sprint['sprint']} ({sprint['dates']}): "
+            f"{sprint['completion_percent'] or 0}% of {sprint['points']} points done; "
+            f"{len(affected) - len(outside)} of the {len(affected)} items are planned in it."
+        )
+        if outside:
+            lines.append(
+                f"Not in the current sprint, so this starts unplanned work: {_ids(outside)}."
+            )
+    lines.append("Already in that state, by person (their load grows with the change):")
+    lines.extend(by_person_load(load, affected))
+    unowned = [i for i in affected if not i.get("assignee")]
+    busy = [
+        who
+        for who in sorted({i["assignee"] for i in affected if i.get("assignee")})
+        if sum(1 for i in [*load, *affected] if i.get("assignee") == who) > 2
+    ]
+    checks = [
+        *([f"- {_ids(unowned)} have no assignee: give them an owner first."] if unowned else []),
+        *[f"- {who} would hold more than two items in that state at once." for who in busy],
+    ]
+    if checks:
+        lines.extend(["Check before confirming:", *checks])
+    return "\n".join(lines)
+
+
 def by_state(items: Sequence[Mapping[str, Any]]) -> list[str]:
     """Every item of a listing, grouped by state: the completion breakdown item by item."""
     lines: list[str] = []
@@ -234,8 +383,12 @@ def answer(style: str, results: Sequence[tuple[str, Result]]) -> str:
             listings = [r for name, r in results if name == "list_work_items"]
             before = listings[1] if len(listings) > 1 else None
             backlog = listings[2] if len(listings) > 2 else None
+            progress = [r for name, r in results if name == "sprint_progress"]
+            following = progress[1] if len(progress) > 1 else None
             pace = _first(results, "compare_velocity")
-            return retrospective(first, listing_result, pace, before, backlog)
+            return retrospective(
+                first, listing_result, pace, before=before, backlog=backlog, following=following
+            )
         extra = by_state(listing_result["items"]) if listing_result else []
         return "\n".join([breakdown(first), *extra])
     if tool == "compare_velocity":
@@ -246,15 +399,7 @@ def answer(style: str, results: Sequence[tuple[str, Result]]) -> str:
         listings = [r for name, r in results if name == "list_work_items"]
         affected = listings[0]["items"] if listings else []
         load = listings[1]["items"] if len(listings) > 1 else []
-        return "\n".join(
-            [
-                proposal(proposal_result),
-                "Items it would change:",
-                *_items(affected),
-                "Already in that state, by person (their load grows with the change):",
-                *by_person_load(load, affected),
-            ]
-        )
+        return bulk_review(proposal_result, affected, load, _first(results, "sprint_progress"))
     return WRITERS[tool](first)
 
 

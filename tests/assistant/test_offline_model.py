@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from adapters.offline import OfflineModel
 from adapters.offline.intents import understand
+from adapters.offline.model import _next_calls
 from core.credits.pricing import InteractionType
 from tests.assistant.conftest import Team
 
@@ -48,6 +51,7 @@ EXAMPLES = [
             "list_work_items",
             "list_work_items",
             "project_summary",
+            "sprint_progress",
             "propose_update_work_items",
         ),
         InteractionType.ACTION_BULK,
@@ -61,6 +65,7 @@ EXAMPLES = [
             "compare_velocity",
             "list_work_items",
             "list_work_items",
+            "sprint_progress",
         ),
         InteractionType.SUMMARIZATION,
         "What went well",
@@ -138,6 +143,8 @@ async def test_anything_else_gets_help_without_a_tool_call(team: Team) -> None:
         ("Summarize Sprint 12 progress with completion breakdown", {3}),
         ("Create a work item titled 'Fix header layout' in the WEB project", {1}),
         ("Compare velocity across the last 4 sprints", {4}),
+        ("Update all Todo items in API project to In Progress", {4}),
+        ("Write a detailed sprint retrospective for Sprint 11", {5}),
     ],
 )
 async def test_examples_cost_what_the_source_pages_table_says(
@@ -146,3 +153,30 @@ async def test_examples_cost_what_the_source_pages_table_says(
     answer = await team.assistant(OfflineModel()).ask(team.ask(text))
     assert answer.charge is not None
     assert answer.charge.credits in credits
+
+
+def test_a_plan_step_with_nothing_to_read_is_skipped_not_ended() -> None:
+    """A project without sprints: the bulk change still reaches its proposal."""
+    intent = understand("Update all Todo items in API project to In Progress")
+    assert intent is not None
+    read: list[tuple[str, Any]] = [
+        ("count_work_items", {"total": 2}),
+        ("list_work_items", {"items": []}),
+        ("list_work_items", {"items": []}),
+        ("project_summary", {"current_sprint": None}),
+    ]
+    calls = _next_calls(intent, 2, read)
+    assert [c.name for c in calls] == ["propose_update_work_items"]
+    assert _next_calls(intent, 3, [*read, ("propose_update_work_items", {})]) == ()
+    with_sprint = [*read[:3], ("project_summary", {"current_sprint": "Sprint 12"})]
+    assert [c.arguments for c in _next_calls(intent, 2, with_sprint)] == [
+        {"project": "API", "sprint": "Sprint 12"}
+    ]
+
+
+async def test_a_retrospective_of_the_latest_sprint_reads_no_sprint_after(team: Team) -> None:
+    answer = await team.assistant(OfflineModel()).ask(
+        team.ask("Write a sprint retrospective for Sprint 12")
+    )
+    assert "There is no later sprint yet" in answer.text
+    assert team.audit.records[-1].tools.count("sprint_progress") == 1

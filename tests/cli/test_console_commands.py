@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 
@@ -66,3 +67,17 @@ def test_console_refuses_an_unknown_project_or_workspace(
         "console", "--workspace", "demo", "--user", "a", "--project", "XYZ"
     )
     assert "unknown workspace 'nope'" in cli.error("console", "--workspace", "nope", "--user", "a")
+
+
+def test_the_demo_charges_each_example_in_its_own_thread_what_the_table_says(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each example in a new thread (`/new`), so no earlier turn adds to its context."""
+    questions = [line for line in SEVEN if line != "y"]  # proposals are left waiting
+    pipe(monkeypatch, *[step for text in questions for step in ("/new", text)])
+    out = cli.ok("demo")
+    charged = [int(n) for n in re.findall(r"— [a-z ]+ · (\d+) credits? · \d+ left", out)]
+    assert len(charged) == 7
+    assert charged[1] in (1, 2)
+    assert charged[:1] + charged[2:] == [1, 3, 1, 4, 4, 5]
+    assert out.count("New thread:") == 7

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from adapters.llm import AnthropicChatModel, ClosableChatModel, LLMConfig, OpenAIChatModel
+from adapters.llm import AnthropicChatModel, LLMConfig, OpenAIChatModel
 from core.errors import InvalidInput
+from tests.adapters.llm.conftest import Build
 
-Build = Callable[[LLMConfig], ClosableChatModel]
 KEY = "sk-proj-abcdefghijklmnop"
 
 

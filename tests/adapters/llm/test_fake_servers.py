@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from adapters.llm import ClosableChatModel, LLMConfig
+from adapters.llm import LLMConfig
 from core.errors import ProviderRejected
 from core.llm import ChatMessage, Speaker
+from tests.adapters.llm.conftest import Build
 from tests.adapters.llm.fake_servers import (
     FakeOpenAI,
     RecordedRequest,
@@ -17,8 +16,6 @@ from tests.adapters.llm.fake_servers import (
     chunks,
     tool_call,
 )
-
-Build = Callable[[LLMConfig], ClosableChatModel]
 
 
 def compatible(fake: FakeOpenAI) -> LLMConfig:

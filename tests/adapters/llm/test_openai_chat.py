@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
 
-from adapters.llm import ClosableChatModel, LLMConfig
+from adapters.llm import LLMConfig
 from adapters.llm.tokens import estimate_usage
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, Speaker, ToolCall, ToolSpec
+from tests.adapters.llm.conftest import Build
 from tests.adapters.llm.fake_servers import FakeOpenAI, Reply, Usage, chunks, tool_call
 
-Build = Callable[[LLMConfig], ClosableChatModel]
 KEY = "sk-test-0123456789abcdef"
 QUESTION = [
     ChatMessage(Speaker.SYSTEM, "You are the SetGet assistant."),

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 import logging
 import traceback
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
 
 import openai
 import pytest
 
-from adapters.llm import ClosableChatModel, LLMConfig, OpenAIChatModel, RetryPolicy
+from adapters.llm import OpenAIChatModel, RetryPolicy
 from core.errors import (
     ProviderError,
     ProviderRateLimited,
@@ -20,59 +18,11 @@ from core.errors import (
     ProviderUnavailable,
 )
 from core.llm import ChatMessage, Speaker
-from tests.adapters.llm.fake_servers import (
-    Failure,
-    FakeAnthropic,
-    FakeLLMServer,
-    FakeOpenAI,
-    Reply,
-    Stall,
-    Usage,
-    chunks,
-)
+from tests.adapters.llm.conftest import Build, Target
+from tests.adapters.llm.fake_servers import Failure, FakeOpenAI, Reply, Stall, Usage, chunks
 
-Build = Callable[[LLMConfig], ClosableChatModel]
 QUESTION = [ChatMessage(Speaker.USER, "Summarise the sprint")]
 ANSWER = Reply(text=chunks("All done"), usage=Usage(10, 2))
-FAST: dict[str, Any] = {"retry_base_delay": 0.01, "max_retries": 2}
-
-
-@dataclass(frozen=True)
-class Target:
-    """A provider's fake server, a config pointing at it, and where its key must travel."""
-
-    fake: FakeLLMServer
-    config: LLMConfig
-    auth_header: str
-    subject: str
-
-
-def _target(provider: str, fake: FakeLLMServer) -> Target:
-    if provider == "anthropic":
-        config = LLMConfig(
-            "anthropic", "claude-test", "sk-ant-api03-secretsecret", fake.root, **FAST
-        )
-        # anthropic 2.x sends the key as a bearer token
-        return Target(fake, config, "authorization", "model 'claude-test'")
-    if provider == "azure":
-        config = LLMConfig(
-            "azure",
-            api_key="0123456789abcdef0123456789abcdef",
-            base_url=fake.root,
-            azure_deployment="setget-chat",
-            api_version="2024-10-21",
-            **FAST,
-        )
-        return Target(fake, config, "api-key", "deployment 'setget-chat'")
-    config = LLMConfig("openai", "gpt-4o-mini", "sk-proj-secretsecret", f"{fake.root}/v1", **FAST)
-    return Target(fake, config, "authorization", "model 'gpt-4o-mini'")
-
-
-@pytest.fixture(params=["openai", "azure", "anthropic"])
-async def target(request: pytest.FixtureRequest) -> AsyncIterator[Target]:
-    fake: FakeLLMServer = FakeAnthropic() if request.param == "anthropic" else FakeOpenAI()
-    async with fake:
-        yield _target(request.param, fake)
 
 
 async def test_server_errors_are_retried_until_the_provider_answers(
