@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -51,7 +53,30 @@ platform_links = Table(
     Column("platform", String(16), nullable=False),
     Column("external_id", String(64), nullable=False),
     Column("workspace_id", ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("alerts_channel", String(64), nullable=True),  # where the team's admins read alerts
     UniqueConstraint("platform", "external_id"),
+)
+
+# Claimed platform messages: the first replica to insert a message's key answers it; a retry,
+# or the same message arriving as two events (a mention and a thread message), finds it taken.
+platform_events = Table(
+    "platform_events",
+    metadata,
+    Column("platform", String(16), primary_key=True),
+    Column("event_key", String(160), primary_key=True),
+    Column("received_at", Stamp, nullable=False, index=True),
+)
+
+# A channel bound to a project: questions asked there are scoped to it.
+channel_projects = Table(
+    "channel_projects",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False, index=True),
+    Column("platform", String(16), nullable=False),
+    Column("channel_id", String(64), nullable=False),
+    Column("project", String(16), nullable=False),
+    UniqueConstraint("platform", "channel_id"),
 )
 
 members = Table(
@@ -166,6 +191,20 @@ alerts = Table(
     Column("last_error", Text, nullable=True),
     UniqueConstraint("workspace_id", "dedupe_key"),
     Index(None, "delivered_at"),
+)
+
+# Delivery of each alert to each platform: a replica leases the row before sending, so an
+# alert reaches a platform's admins once; a failure sets when to try again.
+alert_deliveries = Table(
+    "alert_deliveries",
+    metadata,
+    Column("alert_id", ForeignKey("alerts.id"), primary_key=True),
+    Column("platform", String(16), primary_key=True),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Stamp, nullable=True),
+    Column("lease_until", Stamp, nullable=True),
+    Column("delivered_at", Stamp, nullable=True),
+    Column("last_error", Text, nullable=True),
 )
 
 # The tracker's data per workspace. `last_number` is the project's id counter: a create
@@ -307,4 +346,14 @@ workspace_llm = Table(
     Column("api_version", Text, nullable=True),
     Column("api_key_encrypted", Text, nullable=True),
     Column("updated_at", Stamp, nullable=False),
+)
+
+# Slack OAuth installations and install states, in slack_sdk's own table layout so its
+# AsyncSQLAlchemyInstallationStore and AsyncSQLAlchemyOAuthStateStore read them as they are.
+slack_installations = SQLAlchemyInstallationStore.build_installations_table(
+    metadata, "slack_installations"
+)
+slack_bots = SQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
+slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(
+    metadata, "slack_oauth_states"
 )

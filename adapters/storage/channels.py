@@ -1,0 +1,105 @@
+"""Channel settings (project bindings, alert channels) and claimed platform events in SQL."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, delete, select, update
+
+from adapters.storage.database import Database
+from adapters.storage.tables import channel_projects, platform_events, platform_links
+from core.errors import NotFound
+from core.workspaces import Platform
+
+
+class SqlChannelSettings:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def bind_project(
+        self, workspace_id: int, platform: Platform, channel_id: str, project: str
+    ) -> None:
+        row = {
+            "workspace_id": workspace_id,
+            "platform": platform.value,
+            "channel_id": channel_id,
+            "project": project,
+        }
+        upsert = self._db.insert(channel_projects).values(**row)
+        async with self._db.write() as conn:
+            await conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["platform", "channel_id"],
+                    set_={"project": project, "workspace_id": workspace_id},
+                )
+            )
+
+    async def project_for(self, platform: Platform, channel_id: str) -> str | None:
+        async with self._db.read() as conn:
+            found: str | None = await conn.scalar(
+                select(channel_projects.c.project).where(
+                    (channel_projects.c.platform == platform.value)
+                    & (channel_projects.c.channel_id == channel_id)
+                )
+            )
+        return found
+
+    async def set_alerts_channel(
+        self, platform: Platform, external_id: str, channel_id: str | None
+    ) -> None:
+        async with self._db.write() as conn:
+            changed = await conn.execute(
+                update(platform_links)
+                .where(_link(platform, external_id))
+                .values(alerts_channel=channel_id)
+            )
+        if changed.rowcount == 0:
+            raise NotFound(f"{platform.value} {external_id} is not linked to a workspace")
+
+    async def alerts_channel(self, platform: Platform, external_id: str) -> str | None:
+        async with self._db.read() as conn:
+            found: str | None = await conn.scalar(
+                select(platform_links.c.alerts_channel).where(_link(platform, external_id))
+            )
+        return found
+
+    async def linked(self, workspace_id: int, platform: Platform) -> list[str]:
+        async with self._db.read() as conn:
+            rows = await conn.scalars(
+                select(platform_links.c.external_id)
+                .where(
+                    (platform_links.c.workspace_id == workspace_id)
+                    & (platform_links.c.platform == platform.value)
+                )
+                .order_by(platform_links.c.id)
+            )
+            return list(rows)
+
+
+def _link(platform: Platform, external_id: str) -> ColumnElement[bool]:
+    return (platform_links.c.platform == platform.value) & (
+        platform_links.c.external_id == external_id
+    )
+
+
+class SqlEventClaims:
+    """One row per answered platform message: the primary key decides who answers it."""
+
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def claim(self, platform: Platform, key: str, now: datetime) -> bool:
+        async with self._db.write() as conn:
+            inserted = await conn.execute(
+                self._db.insert(platform_events)
+                .values(platform=platform.value, event_key=key, received_at=now)
+                .on_conflict_do_nothing()
+            )
+        return bool(inserted.rowcount == 1)
+
+    async def forget_before(self, cutoff: datetime) -> int:
+        async with self._db.write() as conn:
+            gone = await conn.execute(
+                delete(platform_events).where(platform_events.c.received_at < cutoff)
+            )
+        return int(gone.rowcount)
