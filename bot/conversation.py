@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -80,8 +82,11 @@ def count_tokens(text: str) -> int:
 
 
 async def conversations(app: App, workspace: Workspace) -> Conversations:
+    return conversations_with(app, await chat_model_for(app, workspace))
+
+
+def conversations_with(app: App, model: ChatModel) -> Conversations:
     settings = app.settings
-    model = await chat_model_for(app, workspace)
     desk = ActionDesk(
         actions=SqlActionStore(app.db),
         work=app.work_items,
@@ -104,3 +109,35 @@ async def conversations(app: App, workspace: Workspace) -> Conversations:
         ),
     )
     return Conversations(assistant=assistant, desk=desk, model=model)
+
+
+class ChatSessions:
+    """The assistant for a message: one shared by every workspace the deployment's model
+    (or the offline model) answers, built once; a self-hosted workspace's own model per
+    message, its HTTP client closed after."""
+
+    def __init__(self, app: App) -> None:
+        self._app = app
+        self._shared: Conversations | None = None
+
+    @asynccontextmanager
+    async def __call__(self, workspace: Workspace) -> AsyncIterator[Conversations]:
+        app = self._app
+        own = None if workspace.metered else await llm_settings_store(app).load(workspace.id)
+        if own is None:
+            if self._shared is None:
+                config = deployment_llm(app.settings)
+                model = build_chat_model(config) if config else OfflineModel()
+                self._shared = conversations_with(app, model)
+            yield self._shared
+            return
+        model = build_chat_model(workspace_llm(own, app.settings))
+        try:
+            yield conversations_with(app, model)
+        finally:
+            await model.aclose()
+
+    async def aclose(self) -> None:
+        close = getattr(self._shared.model, "aclose", None) if self._shared else None
+        if close is not None:
+            await close()

@@ -56,6 +56,7 @@ class Settings(BaseSettings):
     pricing_max_credits: int = Field(default=6, ge=1)
     hold_ttl_seconds: float = Field(default=300, gt=0)
     hold_wait_seconds: float = Field(default=10, ge=0)
+    alert_poll_seconds: float = Field(default=15, gt=0)  # how often due alerts are sent
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_env("SLACK_BOT_TOKEN")
@@ -67,6 +68,13 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("SLACK_APP_TOKEN")
     )
     slack_api_url: str | None = Field(default=None, validation_alias=_env("SLACK_API_URL"))
+    slack_client_id: str | None = Field(default=None, validation_alias=_env("SLACK_CLIENT_ID"))
+    slack_client_secret: SecretStr | None = Field(
+        default=None, validation_alias=_env("SLACK_CLIENT_SECRET")
+    )
+    # How often a streamed answer edits its Slack message (Slack allows about one a second).
+    slack_stream_interval: float = Field(default=1.0, ge=0)
+    slack_admin_cache_seconds: float = Field(default=600, ge=0)  # users.info admin flags
     discord_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_env("DISCORD_BOT_TOKEN")
     )

@@ -32,6 +32,9 @@ class InMemoryThreads:
             self.threads[(workspace_id, platform, key)] = found
         return found
 
+    async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
+        return self.threads.get((workspace_id, platform, key))
+
     async def add_turn(self, turn: Turn) -> None:
         self.turns_by_thread.setdefault(turn.thread_id, []).append(turn)
 

@@ -10,10 +10,16 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Table, event
+from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from core.errors import SetGetError
@@ -94,6 +100,15 @@ class Database:
         """The dialect's INSERT, which has `on_conflict_do_nothing/do_update`."""
         module = sqlite if self.is_sqlite else postgresql
         return module.insert(table)
+
+    async def ping(self) -> bool:
+        """Whether the database answers (for health checks)."""
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except (OSError, SQLAlchemyError):
+            return False
+        return True
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -42,6 +42,10 @@ class SqlThreadStore:
         assert created is not None
         return created
 
+    async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
+        async with self._db.read() as conn:
+            return await _thread(conn, workspace_id, platform, key)
+
     async def add_turn(self, turn: Turn) -> None:
         async with self._db.write() as conn:
             await conn.execute(

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import audit, console, credits, data, db, llm, workspace
+from bot.cli import audit, console, credits, data, db, llm, serve, workspace
 
 app = typer.Typer(
     name="setget-bot",
@@ -23,6 +23,7 @@ app.add_typer(credits.app, name="credits")
 app.add_typer(data.app, name="data")
 app.add_typer(llm.app, name="llm")
 app.add_typer(audit.app, name="audit")
+app.add_typer(serve.app, name="serve")
 app.command("usage")(credits.usage)
 app.command("demo")(console.demo)
 app.command("console")(console.console)

@@ -41,6 +41,10 @@ class ThreadStore(Protocol):
         """The thread under `key`, created on first use."""
         ...
 
+    async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
+        """The thread under `key` if one was opened (a platform follows up only known threads)."""
+        ...
+
     async def add_turn(self, turn: Turn) -> None: ...
 
     async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:

@@ -11,6 +11,7 @@ class AlertKind(enum.StrEnum):
     THRESHOLD = "threshold"  # 75/90/100 % of the monthly allocation used
     PAUSED = "paused"  # monthly and packs both exhausted: AI paused
     PACK_PURCHASED = "pack_purchased"
+    RENEWED = "renewed"  # a new cycle started: the monthly allocation is fresh again
 
 
 @dataclass(frozen=True)
@@ -35,3 +36,8 @@ def paused_key(cycle_start: date, packs_added: int) -> str:
 
 def pack_key(pack_id: int) -> str:
     return f"pack:{pack_id}"
+
+
+def renewal_key(cycle_start: date) -> str:
+    """One renewal notice per cycle, whichever replica records it first."""
+    return f"renewed:{cycle_start.isoformat()}"

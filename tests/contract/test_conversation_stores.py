@@ -157,6 +157,14 @@ async def test_a_thread_is_created_on_first_use_and_found_after(stores: Stores) 
     assert first.id not in elsewhere
 
 
+async def test_finding_a_thread_never_opens_one(stores: Stores) -> None:
+    assert await stores.threads.find_thread(stores.workspace, Platform.SLACK, "T1") is None
+    opened = await _thread(stores, "T1")
+    assert await stores.threads.find_thread(stores.workspace, Platform.SLACK, "T1") == opened
+    assert await stores.threads.find_thread(stores.other, Platform.SLACK, "T1") is None
+    assert await stores.threads.find_thread(stores.workspace, Platform.DISCORD, "T1") is None
+
+
 async def test_concurrent_first_uses_of_a_thread_open_one_thread(stores: Stores) -> None:
     opened = await asyncio.gather(*(_thread(stores, "busy") for _ in range(10)))
     assert len({t.id for t in opened}) == 1

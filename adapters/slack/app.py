@@ -1,0 +1,144 @@
+"""The slack-bolt `AsyncApp`: every event, command, button and modal the bot handles.
+
+`HANDLED` lists them; `manifest.yml` must declare exactly what they need (a test checks it).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
+from slack_sdk.web.async_client import AsyncWebClient
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from adapters.slack.blocks import BUY_CONFIRM_VIEW, BUY_VIEW, CONFIG_VIEW, CONFIRM, REJECT
+from adapters.slack.commands import SlackCommands
+from adapters.slack.decisions import SlackDecisions
+from adapters.slack.messages import SlackConversations
+from adapters.slack.people import SlackPeople
+from adapters.slack.services import SlackServices
+from adapters.slack.views import SlackViews
+
+logger = logging.getLogger(__name__)
+
+COMMAND = "/setget"
+EVENTS = ("app_mention", "message")
+ACTIONS = (CONFIRM, REJECT)
+VIEWS = (BUY_VIEW, BUY_CONFIRM_VIEW, CONFIG_VIEW)
+# What the handlers need from Slack: the bot events they subscribe to, the scopes they use.
+BOT_EVENTS = ("app_mention", "message.im", "message.channels", "message.groups")
+BOT_SCOPES = (
+    "app_mentions:read",  # app_mention
+    "channels:history",  # message.channels: replies in a thread the bot answers
+    "groups:history",  # message.groups: the same in private channels
+    "im:history",  # message.im: DMs to the bot
+    "chat:write",  # answers, edits, proposals, ephemeral refusals
+    "commands",  # /setget
+    "users:read",  # users.info: names, and who administers the Slack team
+    "im:write",  # conversations.open: DMs to admins (alerts, charts, audit files)
+    "files:write",  # usage chart and audit file uploads
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackConfig:
+    signing_secret: str
+    api_url: str | None = None  # Web API base URL (tests point it at a fake)
+    bot_token: str | None = None  # single-workspace install
+    client_id: str | None = None  # OAuth distribution
+    client_secret: str | None = None
+    stream_interval: float = 1.0
+    admin_cache_seconds: float = 600.0
+    verify_requests: bool = True  # Socket Mode needs no signatures: Slack's socket is trusted
+    # Answer before acknowledging: only for tests that need each request's work done when its
+    # response arrives. Slack itself gets the ack at once and the answer follows.
+    process_before_response: bool = False
+
+    @property
+    def oauth(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+
+def build_slack_app(
+    config: SlackConfig,
+    *,
+    services: SlackServices,
+    engine: AsyncEngine | None = None,
+    client: AsyncWebClient | None = None,
+) -> AsyncApp:
+    """The app for one process; `engine` holds OAuth installations when distributing."""
+    if not config.oauth and not config.bot_token:
+        raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    if client is None and (config.api_url or config.oauth):
+        client = AsyncWebClient(
+            token=None if config.oauth else config.bot_token,
+            base_url=config.api_url or AsyncWebClient.BASE_URL,
+        )
+    if config.client_id and config.client_secret:
+        if engine is None:
+            raise ValueError("OAuth installs are stored in the database: pass its engine")
+        app = AsyncApp(
+            signing_secret=config.signing_secret,
+            request_verification_enabled=config.verify_requests,
+            process_before_response=config.process_before_response,
+            client=client,
+            oauth_settings=AsyncOAuthSettings(
+                client_id=config.client_id,
+                client_secret=config.client_secret,
+                scopes=list(BOT_SCOPES),
+                installation_store=AsyncSQLAlchemyInstallationStore(
+                    client_id=config.client_id, engine=engine
+                ),
+                state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+                install_path="/slack/install",
+                redirect_uri_path="/slack/oauth_redirect",
+            ),
+        )
+    else:
+        app = AsyncApp(
+            signing_secret=config.signing_secret,
+            request_verification_enabled=config.verify_requests,
+            process_before_response=config.process_before_response,
+            # Bolt reads SLACK_BOT_TOKEN itself and warns when a client comes too; a client
+            # is only needed to reach another Web API URL.
+            token=None if client else config.bot_token,
+            client=client,
+        )
+    register(app, services=services, config=config)
+    return app
+
+
+def register(app: AsyncApp, *, services: SlackServices, config: SlackConfig) -> None:
+    people = SlackPeople(workspaces=services.workspaces, ttl=config.admin_cache_seconds)
+    conversations = SlackConversations(
+        services=services, people=people, stream_interval=config.stream_interval
+    )
+    decisions = SlackDecisions(services=services, people=people)
+    commands = SlackCommands(services=services, people=people)
+    views = SlackViews(services=services, people=people)
+
+    app.event("app_mention")(conversations.on_mention)
+    app.event("message")(conversations.on_message)
+
+    @app.command(COMMAND)
+    async def on_command(ack, command, client, respond):  # type: ignore[no-untyped-def]
+        await ack()
+        await commands.on_command(command, client, respond)
+
+    @app.action(re.compile(f"^({CONFIRM}|{REJECT})$"))
+    async def on_button(ack, body, action, client, respond):  # type: ignore[no-untyped-def]
+        await ack()
+        await decisions.on_button(body, action, client, respond)
+
+    app.view(BUY_VIEW)(views.on_buy_size)
+    app.view(BUY_CONFIRM_VIEW)(views.on_buy_confirm)
+    app.view(CONFIG_VIEW)(views.on_config)
+
+    @app.error
+    async def on_error(error):  # type: ignore[no-untyped-def]
+        logger.error("slack: a handler failed: %s", type(error).__name__)

@@ -1,0 +1,207 @@
+"""Block Kit for the bot's messages: answers, proposals with buttons, decisions, modals."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from adapters.slack.mrkdwn import escape
+from core.assistant.actions import ActionState, Decision, ProposedAction
+
+Block = dict[str, Any]
+CONFIRM = "setget_confirm"
+REJECT = "setget_reject"
+BUY_VIEW = "setget_buy"
+CONFIG_VIEW = "setget_config"
+SHOWN_KEYS = 10
+
+
+def section(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
+
+
+def answer_blocks(text: str, *, footer: str | None) -> list[Block]:
+    """One piece of an answer; the last piece carries the usage footer."""
+    blocks = [section(text or " ")]
+    if footer:
+        blocks.append(context(footer))
+    return blocks
+
+
+def _what_changes(action: ProposedAction) -> list[Block]:
+    draft = action.draft
+    lines = [f"*Proposed action #{action.id}:* {escape(draft.summary)}"]
+    if draft.keys:
+        shown = ", ".join(draft.keys[:SHOWN_KEYS])
+        more = len(draft.keys) - SHOWN_KEYS
+        lines.append(
+            f"{len(draft.keys)} item{'s' if len(draft.keys) != 1 else ''}: {shown}"
+            + (f" and {more} more" if more > 0 else "")
+        )
+    return [section("\n".join(lines))]
+
+
+def proposal_blocks(action: ProposedAction, *, requester: str) -> list[Block]:
+    who = "Only an admin can confirm" if action.bulk else "The requester or an admin can confirm"
+    expires = int(action.expires_at.timestamp())
+    fallback = action.expires_at.strftime("%Y-%m-%d %H:%M UTC")
+    confirm: Block = {
+        "type": "button",
+        "action_id": CONFIRM,
+        "text": {"type": "plain_text", "text": "Confirm"},
+        "style": "primary",
+        "value": str(action.id),
+    }
+    if action.bulk:
+        confirm["confirm"] = {
+            "title": {"type": "plain_text", "text": "Change several items?"},
+            "text": {"type": "mrkdwn", "text": escape(action.draft.summary)},
+            "confirm": {"type": "plain_text", "text": "Apply"},
+            "deny": {"type": "plain_text", "text": "Cancel"},
+        }
+    reject: Block = {
+        "type": "button",
+        "action_id": REJECT,
+        "text": {"type": "plain_text", "text": "Reject"},
+        "style": "danger",
+        "value": str(action.id),
+    }
+    return [
+        *_what_changes(action),
+        context(
+            f"Requested by <@{requester}>. {who}; nothing changes until then. "
+            f"Expires <!date^{expires}^{{date_short_pretty}} {{time}}|{fallback}>."
+        ),
+        {"type": "actions", "block_id": f"proposal-{action.id}", "elements": [confirm, reject]},
+    ]
+
+
+def decided_blocks(action: ProposedAction, *, by: str, decision: Decision | None) -> list[Block]:
+    """The proposal after a decision: who decided and the outcome, no buttons."""
+    if decision is not None:
+        done = [r.key for r in decision.applied if r.applied]
+        outcome = (
+            f":white_check_mark: Confirmed by <@{by}>: {', '.join(done) or 'nothing'} changed."
+        )
+        failures = [f"{r.key} not changed: {escape(r.reason)}" for r in decision.failed]
+        text = "\n".join([outcome, *failures])
+    elif action.state is ActionState.CANCELLED:
+        text = f":heavy_multiplication_x: Cancelled by <@{by}>; nothing changed."
+    else:
+        text = f":heavy_multiplication_x: Rejected by <@{by}>; nothing changed."
+    return [*_what_changes(action), context(text)]
+
+
+def buy_modal(sizes: Sequence[int], *, channel: str) -> dict[str, Any]:
+    options = [
+        {"text": {"type": "plain_text", "text": f"{n:,} credits"}, "value": str(n)} for n in sizes
+    ]
+    return {
+        "type": "modal",
+        "callback_id": BUY_VIEW,
+        "private_metadata": channel,
+        "title": {"type": "plain_text", "text": "Buy AI credits"},
+        "submit": {"type": "plain_text", "text": "Buy pack"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "size",
+                "label": {"type": "plain_text", "text": "Pack size"},
+                "element": {
+                    "type": "static_select",
+                    "action_id": "value",
+                    "options": options,
+                    "initial_option": options[0],
+                },
+            },
+            context("Packs never expire and are used after the monthly allocation."),
+        ],
+    }
+
+
+PROVIDERS = ("openai", "azure", "anthropic", "openai-compatible")
+
+
+def _text_input(block_id: str, label: str, *, optional: bool, initial: str | None) -> Block:
+    element: Block = {"type": "plain_text_input", "action_id": "value"}
+    if initial:
+        element["initial_value"] = initial
+    return {
+        "type": "input",
+        "block_id": block_id,
+        "optional": optional,
+        "label": {"type": "plain_text", "text": label},
+        "element": element,
+    }
+
+
+def config_modal(
+    *, channel: str, provider: str | None, model: str | None, base_url: str | None, has_key: bool
+) -> dict[str, Any]:
+    """Self-hosted LLM settings; the key field is always empty (the key is never echoed)."""
+    options = [{"text": {"type": "plain_text", "text": p}, "value": p} for p in PROVIDERS]
+    select: Block = {"type": "static_select", "action_id": "value", "options": options}
+    if provider in PROVIDERS:
+        select["initial_option"] = options[PROVIDERS.index(provider)]
+    key_hint = "A key is stored; leave empty to keep it." if has_key else "No key is stored."
+    return {
+        "type": "modal",
+        "callback_id": CONFIG_VIEW,
+        "private_metadata": channel,
+        "title": {"type": "plain_text", "text": "SetGet AI model"},
+        "submit": {"type": "plain_text", "text": "Save"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "provider",
+                "label": {"type": "plain_text", "text": "Provider"},
+                "element": select,
+            },
+            _text_input("model", "Model (Azure: leave empty)", optional=True, initial=model),
+            _text_input("base_url", "Endpoint / base URL", optional=True, initial=base_url),
+            _text_input("azure_deployment", "Azure deployment", optional=True, initial=None),
+            _text_input("api_version", "Azure API version", optional=True, initial=None),
+            _text_input("api_key", "API key", optional=has_key, initial=None),
+            context(key_hint),
+        ],
+    }
+
+
+def form_values(view: dict[str, Any]) -> dict[str, str]:
+    """The submitted values of a modal, by block id (empty inputs left out)."""
+    out: dict[str, str] = {}
+    for block_id, fields in view.get("state", {}).get("values", {}).items():
+        field = fields.get("value", {})
+        value = field.get("value")
+        if value is None and field.get("selected_option"):
+            value = field["selected_option"]["value"]
+        if isinstance(value, str) and value.strip():
+            out[block_id] = value.strip()
+    return out
+
+
+BUY_CONFIRM_VIEW = "setget_buy_confirm"
+
+
+def buy_confirm_modal(credits: int, *, workspace: str, channel: str) -> dict[str, Any]:
+    """The second step of a purchase: say exactly what will be bought, then confirm."""
+    return {
+        "type": "modal",
+        "callback_id": BUY_CONFIRM_VIEW,
+        "private_metadata": f"{channel}|{credits}",
+        "title": {"type": "plain_text", "text": "Confirm purchase"},
+        "submit": {"type": "plain_text", "text": "Confirm purchase"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            section(
+                f"Buy a pack of *{credits:,} credits* for workspace *{escape(workspace)}*? "
+                "They are available at once and never expire."
+            )
+        ],
+    }

@@ -1,0 +1,52 @@
+"""What the Slack adapter needs from the rest of the bot; the wiring builds it once."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol
+
+from core.admin import WorkspaceAdmin
+from core.assistant.actions import ActionDesk
+from core.assistant.audit import AuditLog
+from core.assistant.conversation import Assistant
+from core.assistant.llm_settings import LLMSettingsStore
+from core.assistant.threads import ThreadStore
+from core.channels import Channels, ChannelSettings, EventClaims
+from core.clock import Clock
+from core.credits.dashboard import UsageDashboard, UsageReport
+from core.credits.pool import CreditPool
+from core.ports import WorkspaceStore
+from core.workspaces import Workspace
+
+
+class ChatServices(Protocol):
+    """The assistant answering one workspace, and the desk its proposals go through."""
+
+    @property
+    def assistant(self) -> Assistant: ...
+
+    @property
+    def desk(self) -> ActionDesk: ...
+
+
+ChatFor = Callable[[Workspace], AbstractAsyncContextManager[ChatServices]]
+
+
+@dataclass(frozen=True, kw_only=True)
+class SlackServices:
+    workspaces: WorkspaceStore
+    admin: WorkspaceAdmin
+    pool: CreditPool
+    dashboard: UsageDashboard
+    channels: Channels
+    channel_settings: ChannelSettings
+    claims: EventClaims
+    audit: AuditLog
+    threads: ThreadStore
+    llm_settings: LLMSettingsStore
+    clock: Clock
+    chat: ChatFor  # `async with services.chat(workspace) as chat:` for one message
+    usage_chart: Callable[[UsageReport], bytes]  # PNG of credits used by day
+    pack_sizes: Sequence[int] = (100, 500, 1000)

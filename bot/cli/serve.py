@@ -1,0 +1,42 @@
+"""`setget-bot serve slack`: the Slack app over HTTP or Socket Mode."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated
+
+import typer
+
+from bot.app import App
+from bot.cli.runner import fail, run
+from bot.slack import serve_http, serve_socket
+
+app = typer.Typer(help="Run the bot on a chat platform.", no_args_is_help=True)
+
+
+@app.command("slack")
+def slack(
+    http: Annotated[
+        bool, typer.Option("--http", help="Serve Slack's Events API over HTTP.")
+    ] = False,
+    socket: Annotated[
+        bool, typer.Option("--socket", help="Connect over Socket Mode (SLACK_APP_TOKEN).")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", help="HTTP port.")] = 3000,
+    host: Annotated[str, typer.Option("--host", help="HTTP address to listen on.")] = "0.0.0.0",
+) -> None:
+    """Answer Slack: `--http --port N` (several replicas may share one PostgreSQL database)
+    or `--socket` (no public endpoint needed)."""
+    if http == socket:
+        fail("choose one of --http or --socket")
+    if not 0 < port < 65536:
+        fail(f"--port must be between 1 and 65535, not {port}")
+
+    async def action(a: App) -> None:
+        if socket:
+            await serve_socket(a)
+        else:
+            await serve_http(a, host=host, port=port)
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the server quietly
+        run(action)

@@ -1,0 +1,141 @@
+"""The background jobs of a bot process: alert delivery, renewal notices, hold expiry, and
+forgetting old platform events.
+
+Run one scheduler per process. Every replica may run its own: each job is idempotent. A
+lease decides which replica sends an alert to a platform, a unique key records each
+renewal notice once, releasing expired holds and deleting old event claims are conditional
+statements that change nothing when another replica got there first. Renewal itself needs
+no job (the current cycle is computed from the anchor); the scheduler only sends notices.
+
+Each job is also a plain async function, which tests call directly instead of waiting.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import ParamSpec, TypeVar
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[import-untyped]
+from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
+
+from adapters.storage.alert_outbox import SqlAlertOutbox
+from adapters.storage.channels import SqlEventClaims
+from bot.app import App
+from core.credits.delivery import AlertDispatcher, DeliveryReport, Notifier, RenewalNotices
+
+logger = logging.getLogger(__name__)
+
+RENEWALS_EVERY = timedelta(minutes=10)
+HOLDS_EVERY = timedelta(minutes=1)
+EVENTS_EVERY = timedelta(days=1)
+EVENTS_KEPT = timedelta(days=2)  # longer than any platform retries an event
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _logged(job: Callable[P, Awaitable[T]]) -> Callable[P, Awaitable[T | None]]:
+    """A failing run is logged and the next one tries again: jobs never stop the process."""
+
+    @functools.wraps(job)
+    async def run(*args: P.args, **kwargs: P.kwargs) -> T | None:
+        try:
+            return await job(*args, **kwargs)
+        except Exception:
+            logger.exception("scheduled job %s failed", job.__name__)
+            return None
+
+    return run
+
+
+def alert_dispatcher(app: App, notifier: Notifier) -> AlertDispatcher:
+    return AlertDispatcher(
+        outbox=SqlAlertOutbox(app.db),
+        workspaces=app.workspace_store,
+        pool=app.pool,
+        notifier=notifier,
+        clock=app.clock,
+    )
+
+
+def renewal_notices(app: App) -> RenewalNotices:
+    return RenewalNotices(
+        outbox=SqlAlertOutbox(app.db), workspaces=app.workspace_store, clock=app.clock
+    )
+
+
+@_logged
+async def deliver_alerts(dispatcher: AlertDispatcher) -> DeliveryReport:
+    report = await dispatcher.deliver_due()
+    if report != DeliveryReport():
+        logger.info(
+            "alerts: %d delivered, %d to retry, %d given up, %d sent by another replica",
+            report.delivered,
+            report.retried,
+            report.given_up,
+            report.skipped,
+        )
+    return report
+
+
+@_logged
+async def record_renewal_notices(renewals: RenewalNotices) -> int:
+    recorded = await renewals.record()
+    if recorded:
+        logger.info("recorded %d renewal notices", recorded)
+    return recorded
+
+
+@_logged
+async def release_expired_holds(app: App) -> int:
+    """Give back what holds of crashed or abandoned answers still reserve."""
+    released = 0
+    for workspace in await app.workspace_store.list_workspaces():
+        if not workspace.metered:
+            continue
+        try:
+            released += await app.pool.release_expired(workspace)
+        except Exception:  # one workspace's trouble must not keep the others' credits held
+            logger.exception("releasing expired holds of workspace %d failed", workspace.id)
+    if released:
+        logger.info("released %d expired holds", released)
+    return released
+
+
+@_logged
+async def forget_old_events(app: App) -> int:
+    return await SqlEventClaims(app.db).forget_before(app.clock.now() - EVENTS_KEPT)
+
+
+def build_scheduler(app: App, *, notifier: Notifier, poll_seconds: float) -> AsyncIOScheduler:
+    """The jobs of this process, not started; `start()` it inside the running event loop."""
+    scheduler = AsyncIOScheduler(timezone=UTC)
+    now = datetime.now(UTC)
+
+    def every(
+        job: Callable[..., Awaitable[object]],
+        interval: timedelta,
+        *args: object,
+        at_start: bool = False,
+    ) -> None:
+        start = {"next_run_time": now} if at_start else {}  # None would pause the job
+        scheduler.add_job(
+            job,
+            IntervalTrigger(seconds=interval.total_seconds(), timezone=UTC),
+            args=args,
+            id=job.__name__,
+            name=job.__name__.replace("_", " "),
+            max_instances=1,  # a slow run is never overlapped by the next
+            coalesce=True,  # runs missed while busy or asleep collapse into one
+            misfire_grace_time=None,  # late is better than skipped
+            **start,
+        )
+
+    every(deliver_alerts, timedelta(seconds=poll_seconds), alert_dispatcher(app, notifier))
+    every(record_renewal_notices, RENEWALS_EVERY, renewal_notices(app), at_start=True)
+    every(release_expired_holds, HOLDS_EVERY, app)
+    every(forget_old_events, EVENTS_EVERY, app)
+    return scheduler

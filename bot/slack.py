@@ -1,0 +1,148 @@
+"""Wiring the Slack app: its services from the app, its HTTP endpoint or Socket Mode
+connection, and the scheduler that delivers alerts to Slack admins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from aiohttp import web
+from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.charts import usage_by_day_png
+from adapters.slack.app import SlackConfig, build_slack_app
+from adapters.slack.notifier import SlackNotifier
+from adapters.slack.server import slack_web_app
+from adapters.slack.services import SlackServices
+from adapters.storage import SqlAuditLog, SqlThreadStore
+from adapters.storage.channels import SqlChannelSettings, SqlEventClaims
+from bot.app import App
+from bot.conversation import ChatSessions, llm_settings_store
+from bot.scheduler import build_scheduler
+from core.channels import Channels
+from core.errors import InvalidInput
+
+logger = logging.getLogger(__name__)
+
+
+def slack_config(app: App, *, socket: bool) -> SlackConfig:
+    """The Slack settings, refused with every missing one named."""
+    s = app.settings
+    secret = s.slack_signing_secret.get_secret_value() if s.slack_signing_secret else ""
+    token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else None
+    client_secret = s.slack_client_secret.get_secret_value() if s.slack_client_secret else None
+    missing = []
+    if not token and not (s.slack_client_id and client_secret):
+        missing.append("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth)")
+    if socket and not s.slack_app_token:
+        missing.append("SLACK_APP_TOKEN (Socket Mode)")
+    if not socket and not secret:
+        missing.append("SLACK_SIGNING_SECRET")
+    if missing:
+        raise InvalidInput("Slack is not configured: set " + ", ".join(missing))
+    return SlackConfig(
+        signing_secret=secret,
+        api_url=s.slack_api_url,
+        bot_token=token,
+        client_id=s.slack_client_id,
+        client_secret=client_secret,
+        stream_interval=s.slack_stream_interval,
+        admin_cache_seconds=s.slack_admin_cache_seconds,
+        verify_requests=not socket,
+    )
+
+
+def slack_services(app: App, sessions: ChatSessions) -> SlackServices:
+    return SlackServices(
+        workspaces=app.workspace_store,
+        admin=app.admin,
+        pool=app.pool,
+        dashboard=app.dashboard,
+        channels=Channels(settings=SqlChannelSettings(app.db), work=app.work_items),
+        channel_settings=SqlChannelSettings(app.db),
+        claims=SqlEventClaims(app.db),
+        audit=SqlAuditLog(app.db),
+        threads=SqlThreadStore(app.db),
+        llm_settings=llm_settings_store(app),
+        clock=app.clock,
+        chat=sessions,
+        usage_chart=usage_by_day_png,
+    )
+
+
+@dataclass(frozen=True)
+class SlackRuntime:
+    bolt: AsyncApp
+    config: SlackConfig
+    notifier: SlackNotifier
+
+
+@asynccontextmanager
+async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[SlackRuntime]:
+    config = slack_config(app, socket=socket)
+    sessions = ChatSessions(app)
+    bolt = build_slack_app(config, services=slack_services(app, sessions), engine=app.db.engine)
+    store = (
+        AsyncSQLAlchemyInstallationStore(client_id=config.client_id, engine=app.db.engine)
+        if config.oauth and config.client_id
+        else None
+    )
+
+    async def client_for(team: str) -> AsyncWebClient | None:
+        base = config.api_url or AsyncWebClient.BASE_URL
+        if store is None:
+            return AsyncWebClient(token=config.bot_token, base_url=base)
+        bot = await store.async_find_bot(enterprise_id=None, team_id=team)
+        return AsyncWebClient(token=bot.bot_token, base_url=base) if bot else None
+
+    notifier = SlackNotifier(
+        settings=SqlChannelSettings(app.db), workspaces=app.workspace_store, client_for=client_for
+    )
+    try:
+        yield SlackRuntime(bolt=bolt, config=config, notifier=notifier)
+    finally:
+        await sessions.aclose()
+
+
+async def serve_http(app: App, *, host: str, port: int, ready: asyncio.Event | None = None) -> None:
+    """Serve `/slack/events` (and the OAuth pages, `/healthz`) until cancelled."""
+    async with slack_runtime(app) as runtime:
+        runner = web.AppRunner(slack_web_app(runtime.bolt, healthy=app.db.ping))
+        await runner.setup()
+        site = web.TCPSite(runner, host=host, port=port)
+        scheduler = build_scheduler(
+            app, notifier=runtime.notifier, poll_seconds=app.settings.alert_poll_seconds
+        )
+        await site.start()
+        scheduler.start()
+        logger.info("serving Slack on http://%s:%d/slack/events", host, port)
+        if ready is not None:
+            ready.set()
+        try:
+            await asyncio.Event().wait()
+        finally:
+            scheduler.shutdown(wait=False)
+            await runner.cleanup()
+
+
+async def serve_socket(app: App) -> None:
+    """Connect to Slack over Socket Mode (no public endpoint) until cancelled."""
+    token = app.settings.slack_app_token
+    assert token is not None  # slack_config refuses to start without it
+    async with slack_runtime(app, socket=True) as runtime:
+        scheduler = build_scheduler(
+            app, notifier=runtime.notifier, poll_seconds=app.settings.alert_poll_seconds
+        )
+        handler = AsyncSocketModeHandler(runtime.bolt, token.get_secret_value())
+        scheduler.start()
+        try:
+            await handler.start_async()  # type: ignore[no-untyped-call]
+        finally:
+            scheduler.shutdown(wait=False)
+            await handler.close_async()  # type: ignore[no-untyped-call]

@@ -1,0 +1,165 @@
+"""Mentions, thread follow-ups, DMs and retries through a real slack-bolt app over HTTP."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from adapters.slack.streaming import PLACEHOLDER
+from tests.adapters.slack.conftest import SECRET, SlackBot
+from tests.adapters.slack.signing import event_body, mention_event, message_event, signed_headers
+
+COUNT = "How many open items are in the WEB project?"
+BUGS = "List all high-priority bugs assigned to me"
+ROOT = "1700000000.000100"
+
+
+def footer(blocks: list[dict[str, Any]]) -> str:
+    assert blocks[-1]["type"] == "context"
+    return str(blocks[-1]["elements"][0]["text"])
+
+
+async def test_a_mention_is_answered_in_its_thread_and_charged_once(bot: SlackBot) -> None:
+    before = await bot.remaining()
+
+    assert await bot.event(mention_event(COUNT, ts=ROOT)) == 200
+
+    (placeholder,) = bot.slack.calls_to("chat.postMessage")
+    assert placeholder.args["thread_ts"] == ROOT
+    assert placeholder.args["text"] == PLACEHOLDER
+    final = bot.slack.calls_to("chat.update")[-1]
+    assert "open work items in WEB" in final.args["text"]
+    assert footer(final.args["blocks"]).startswith("simple question · 1 credit · ")
+    assert final.token == "xoxb-test-token"
+    assert await bot.remaining() == before - 1
+    assert await bot.turns(f"C0GENERAL:{ROOT}") == [COUNT, final_answer(final.args["text"])]
+
+
+def final_answer(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+async def test_a_reply_in_the_thread_continues_without_a_new_mention(bot: SlackBot) -> None:
+    await bot.event(mention_event(COUNT, ts=ROOT))
+    reply = message_event(
+        BUGS, user="U0ALICE", channel="C0GENERAL", ts="1700000000.000200", thread_ts=ROOT
+    )
+    await bot.event(reply)
+
+    posts = bot.slack.calls_to("chat.postMessage")
+    assert [p.args["thread_ts"] for p in posts] == [ROOT, ROOT]
+    texts = await bot.turns(f"C0GENERAL:{ROOT}")
+    assert texts[0::2] == [COUNT, BUGS]  # the member's turns; the model saw the first one
+    assert "alice" in bot.slack.calls_to("chat.update")[-1].args["text"]
+
+
+async def test_people_talking_in_a_thread_without_the_bot_are_left_alone(bot: SlackBot) -> None:
+    chat = message_event(
+        "lunch?",
+        user="U0BOB",
+        channel="C0GENERAL",
+        ts="1700000000.000300",
+        thread_ts="1700000000.000250",
+    )
+    outside = message_event(COUNT, user="U0BOB", channel="C0GENERAL", ts="1700000000.000400")
+    assert await bot.event(chat) == 200
+    assert await bot.event(outside) == 200
+    assert bot.slack.calls_to("chat.postMessage") == []
+    assert await bot.remaining() == 500
+
+
+async def test_a_direct_message_is_answered(bot: SlackBot) -> None:
+    dm = message_event(
+        COUNT, user="U0BOB", channel="D0BOB", ts="1700000000.000500", channel_type="im"
+    )
+    await bot.event(dm)
+    final = bot.slack.calls_to("chat.update")[-1]
+    assert final.args["channel"] == "D0BOB"
+    assert "open work items in WEB" in final.args["text"]
+    assert await bot.remaining() == 499
+
+
+async def test_slack_retries_and_the_twin_message_event_answer_and_charge_once(
+    bot: SlackBot,
+) -> None:
+    mention = mention_event(COUNT, ts=ROOT)
+    body = event_body(mention, event_id="Ev0RETRY")
+    assert (await bot.post(body)).status == 200
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    assert (await bot.post(body, headers=retry)).status == 200
+    # The same message also arrives as a `message` event (the bot is in the channel).
+    twin = message_event(mention["text"], user="U0ALICE", channel="C0GENERAL", ts=ROOT)
+    assert await bot.event(twin) == 200
+
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+    assert await bot.remaining() == 499
+
+
+async def test_bad_signatures_and_stale_requests_get_401_and_do_nothing(bot: SlackBot) -> None:
+    body = event_body(mention_event(COUNT, ts=ROOT))
+    forged = await bot.post(body, secret="not-the-secret")
+    stale_headers = signed_headers(body, secret=SECRET, timestamp=int(time.time()) - 6 * 60)
+    stale = await bot.post(body, headers=stale_headers)
+
+    assert (forged.status, stale.status) == (401, 401)
+    assert bot.slack.calls == []
+    assert await bot.remaining() == 500
+
+
+async def test_the_bots_own_messages_and_other_bots_are_ignored(bot: SlackBot) -> None:
+    own = message_event(
+        COUNT, user="U0BOT", channel="D0ALICE", ts="1700000000.000600", channel_type="im"
+    )
+    other = message_event(
+        COUNT,
+        user="U0OTHER",
+        channel="D0ALICE",
+        ts="1700000000.000700",
+        channel_type="im",
+        bot_id="B0OTHER",
+    )
+    edited = message_event(
+        COUNT,
+        user="U0ALICE",
+        channel="D0ALICE",
+        ts="1700000000.000800",
+        channel_type="im",
+        subtype="message_changed",
+    )
+    for event in (own, other, edited):
+        assert await bot.event(event) == 200
+    assert bot.slack.calls_to("chat.postMessage") == []
+
+
+async def test_an_unlinked_team_is_told_how_to_link_it(bot: SlackBot) -> None:
+    await bot.post(event_body(mention_event(COUNT, ts=ROOT), team_id="T0OTHER"))
+    (reply,) = bot.slack.calls_to("chat.postMessage")
+    assert "not linked to a SetGet workspace" in reply.args["text"]
+    assert "setget-bot workspace link NAME slack T0OTHER" in reply.args["text"]
+
+
+async def test_a_channel_bound_to_a_project_scopes_its_questions(bot: SlackBot) -> None:
+    assert await bot.command("project api", channel="C0API") == 200
+    bound = bot.slack.calls_to("response_url")[-1].args["text"]
+    assert "now about project API" in bound
+    await bot.event(mention_event("How many open items are there?", channel="C0API", ts=ROOT))
+    assert "open work items in API" in bot.slack.calls_to("chat.update")[-1].args["text"]
+
+
+async def test_out_of_credits_tells_the_person_privately_and_charges_nothing(
+    bot: SlackBot,
+) -> None:
+    await bot.drain()
+
+    await bot.event(mention_event(COUNT, user="U0BOB", ts="1700000999.000100"))
+
+    (notice,) = bot.slack.calls_to("chat.postEphemeral")
+    assert notice.args["user"] == "U0BOB"
+    assert notice.args["thread_ts"] == "1700000999.000100"
+    renewal = (await bot.app.pool.status(bot.workspace)).cycle.renewal.isoformat()
+    assert "out of AI credits" in notice.args["text"]
+    assert renewal in notice.args["text"]
+    assert "an admin can buy a credit pack" in notice.args["text"]
+    assert "`/setget buy`" in notice.args["text"]
+    assert len(bot.slack.calls_to("chat.delete")) == 1  # the placeholder goes away
+    assert bot.slack.calls_to("chat.update") == []
