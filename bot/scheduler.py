@@ -91,11 +91,10 @@ async def record_renewal_notices(renewals: RenewalNotices) -> int:
 
 @_logged
 async def release_expired_holds(app: App) -> int:
-    """Give back what holds of crashed or abandoned answers still reserve."""
+    """Give back what holds of crashed or abandoned answers still reserve (self-hosted holds
+    reserve nothing, but are closed too so no interaction stays open for good)."""
     released = 0
     for workspace in await app.workspace_store.list_workspaces():
-        if not workspace.metered:
-            continue
         try:
             released += await app.pool.release_expired(workspace)
         except Exception:  # one workspace's trouble must not keep the others' credits held

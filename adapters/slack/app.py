@@ -6,10 +6,12 @@
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
@@ -27,11 +29,8 @@ from adapters.slack.views import SlackViews
 logger = logging.getLogger(__name__)
 
 COMMAND = "/setget"
-EVENTS = ("app_mention", "message")
 ACTIONS = (CONFIRM, REJECT)
-VIEWS = (BUY_VIEW, BUY_CONFIRM_VIEW, CONFIG_VIEW)
-# What the handlers need from Slack: the bot events they subscribe to, the scopes they use.
-BOT_EVENTS = ("app_mention", "message.im", "message.channels", "message.groups")
+# The bot scopes an OAuth install asks for: what the handlers subscribe to and call.
 BOT_SCOPES = (
     "app_mentions:read",  # app_mention
     "channels:history",  # message.channels: replies in a thread the bot answers
@@ -39,7 +38,7 @@ BOT_SCOPES = (
     "im:history",  # message.im: DMs to the bot
     "chat:write",  # answers, edits, proposals, ephemeral refusals
     "commands",  # /setget
-    "users:read",  # users.info: names, and who administers the Slack team
+    "users:read",  # users.info / users.list: names, and who administers the Slack team
     "im:write",  # conversations.open: DMs to admins (alerts, charts, audit files)
     "files:write",  # usage chart and audit file uploads
 )
@@ -113,7 +112,17 @@ def build_slack_app(
     return app
 
 
-def register(app: AsyncApp, *, services: SlackServices, config: SlackConfig) -> None:
+@dataclass(frozen=True)
+class Handled:
+    """What an app registered listeners for (the manifest must declare what they need)."""
+
+    events: tuple[str, ...]
+    commands: tuple[str, ...]
+    actions: tuple[str, ...]
+    views: tuple[str, ...]
+
+
+def register(app: AsyncApp, *, services: SlackServices, config: SlackConfig) -> Handled:
     people = SlackPeople(workspaces=services.workspaces, ttl=config.admin_cache_seconds)
     conversations = SlackConversations(
         services=services, people=people, stream_interval=config.stream_interval
@@ -122,23 +131,41 @@ def register(app: AsyncApp, *, services: SlackServices, config: SlackConfig) -> 
     commands = SlackCommands(services=services, people=people)
     views = SlackViews(services=services, people=people)
 
-    app.event("app_mention")(conversations.on_mention)
-    app.event("message")(conversations.on_message)
+    events = {"app_mention": conversations.on_mention, "message": conversations.on_message}
+    for event, on_event in events.items():
+        app.event(event)(on_event)
 
-    @app.command(COMMAND)
-    async def on_command(ack, command, client, respond):  # type: ignore[no-untyped-def]
+    async def on_command(
+        ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
+    ) -> None:
         await ack()
         await commands.on_command(command, client, respond)
 
-    @app.action(re.compile(f"^({CONFIRM}|{REJECT})$"))
-    async def on_button(ack, body, action, client, respond):  # type: ignore[no-untyped-def]
+    app.command(COMMAND)(on_command)
+
+    async def on_button(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
         await ack()
         await decisions.on_button(body, action, client, respond)
 
-    app.view(BUY_VIEW)(views.on_buy_size)
-    app.view(BUY_CONFIRM_VIEW)(views.on_buy_confirm)
-    app.view(CONFIG_VIEW)(views.on_config)
+    for action_id in ACTIONS:
+        app.action(action_id)(on_button)
 
-    @app.error
-    async def on_error(error):  # type: ignore[no-untyped-def]
+    modals = {
+        BUY_VIEW: views.on_buy_size,
+        BUY_CONFIRM_VIEW: views.on_buy_confirm,
+        CONFIG_VIEW: views.on_config,
+    }
+    for callback_id, on_submit in modals.items():
+        app.view(callback_id)(on_submit)
+
+    async def on_error(error: Exception) -> None:
         logger.error("slack: a handler failed: %s", type(error).__name__)
+
+    app.error(on_error)
+    return Handled(events=tuple(events), commands=(COMMAND,), actions=ACTIONS, views=tuple(modals))

@@ -68,7 +68,7 @@ class StreamedReply:
     async def finish(self, text: str, *, footer: str) -> list[str]:
         """The whole answer: the placeholder holds the first piece, later pieces follow in the
         thread, the last one with the usage footer. Returns every message's ts."""
-        await self._settle_edit()
+        await self.settled()
         pieces = split(to_mrkdwn(text))
         last = len(pieces) - 1
         await self._update(pieces[0], footer=footer if last == 0 else None, quiet=False)
@@ -85,15 +85,16 @@ class StreamedReply:
 
     async def fail(self, message: str) -> None:
         """Replace the placeholder with a clear message (no answer, nothing charged)."""
-        await self._settle_edit()
+        await self.settled()
         await self._update(message, footer=None, quiet=False)
 
     async def remove(self) -> None:
-        await self._settle_edit()
+        await self.settled()
         if self._ts is not None:
             await self._client.chat_delete(channel=self._channel, ts=self._ts)
 
-    async def _settle_edit(self) -> None:
+    async def settled(self) -> None:
+        """Wait for the progress edit in flight, if any."""
         if self._edit is not None:
             await self._edit
 

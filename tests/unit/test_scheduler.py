@@ -138,14 +138,16 @@ async def test_a_renewal_is_recorded_once_and_delivered(app: App, clock: FakeClo
     ]
 
 
-async def test_expired_holds_of_metered_workspaces_are_released(app: App, clock: FakeClock) -> None:
+async def test_expired_holds_are_released(app: App, clock: FakeClock) -> None:
     acme = await linked_workspace(app)
+    own = await app.admin.create("own", plan=Plan.PRO, mode=Mode.SELF_HOSTED)
     await app.pool.reserve(acme, key="crashed", member=None)
+    await app.pool.reserve(own, key="crashed", member=None)
     assert (await app.pool.status(acme)).balance.reserved == 1
-    assert await release_expired_holds(app) == 0  # still within its time to live
+    assert await release_expired_holds(app) == 0  # still within their time to live
 
     clock.advance(seconds=app.settings.hold_ttl_seconds + 1)
-    assert await release_expired_holds(app) == 1
+    assert await release_expired_holds(app) == 2  # the self-hosted one is closed too
     assert (await app.pool.status(acme)).balance.reserved == 0
     assert await release_expired_holds(app) == 0
 

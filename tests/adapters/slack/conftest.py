@@ -13,6 +13,7 @@ from aiohttp import web
 
 from adapters.slack.app import SlackConfig, build_slack_app
 from adapters.slack.server import slack_web_app
+from adapters.slack.services import ChatFor
 from adapters.storage import SqlThreadStore
 from bot.app import App
 from bot.conversation import ChatSessions
@@ -134,12 +135,15 @@ def slack_config(slack: FakeSlack, **overrides: Any) -> SlackConfig:
 class serve:
     """The Slack web app on an ephemeral port; yields its base URL."""
 
-    def __init__(self, app: App, slack: FakeSlack, **overrides: Any) -> None:
+    def __init__(
+        self, app: App, slack: FakeSlack, *, chat: ChatFor | None = None, **overrides: Any
+    ) -> None:
         self._sessions = ChatSessions(app)
         config = slack_config(slack, **overrides)
-        bolt = build_slack_app(
-            config, services=slack_services(app, self._sessions), engine=app.db.engine
-        )
+        services = slack_services(app, self._sessions)
+        if chat is not None:
+            services = replace(services, chat=chat)
+        bolt = build_slack_app(config, services=services, engine=app.db.engine)
         self.web = slack_web_app(bolt, healthy=app.db.ping)
         self._runner = web.AppRunner(self.web)
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
 from adapters.slack.streaming import PLACEHOLDER
-from tests.adapters.slack.conftest import SECRET, SlackBot
+from adapters.storage import open_database
+from bot.app import build_app
+from tests.adapters.slack.conftest import SECRET, SlackBot, serve
 from tests.adapters.slack.signing import event_body, mention_event, message_event, signed_headers
 
 COUNT = "How many open items are in the WEB project?"
@@ -163,3 +166,30 @@ async def test_out_of_credits_tells_the_person_privately_and_charges_nothing(
     assert "`/setget buy`" in notice.args["text"]
     assert len(bot.slack.calls_to("chat.delete")) == 1  # the placeholder goes away
     assert bot.slack.calls_to("chat.update") == []
+
+
+async def test_replicas_on_one_database_answer_and_charge_a_message_once(
+    bot: SlackBot, database_url: str
+) -> None:
+    """Two processes behind a load balancer get the same event and Slack's retries of it."""
+    db = open_database(database_url, pool_size=5)
+    other = build_app(bot.app.settings, db=db, clock=bot.app.clock)
+    body = event_body(mention_event(COUNT, ts=ROOT), event_id="Ev0LB")
+    retry = {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}
+    try:
+        async with serve(other, bot.slack) as second_url:
+            second = SlackBot(
+                app=other, slack=bot.slack, url=second_url, http=bot.http, workspace=bot.workspace
+            )
+            statuses = await asyncio.gather(
+                bot.post(body),
+                second.post(body),
+                bot.post(body, headers=retry),
+                second.post(body, headers=retry),
+            )
+    finally:
+        await db.dispose()
+    assert [s.status for s in statuses] == [200] * 4
+    assert len(bot.slack.calls_to("chat.postMessage")) == 1
+    assert len(bot.slack.calls_to("chat.update")) >= 1
+    assert await bot.remaining() == 499

@@ -1,0 +1,84 @@
+"""`manifest.yml` declares exactly what the Slack app's handlers need: every event and command
+it handles is declared, every Web API method it calls has its scope, and nothing more."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from slack_bolt.async_app import AsyncApp
+
+from adapters.slack.app import BOT_SCOPES, SlackConfig, register
+from bot.app import App
+from bot.conversation import ChatSessions
+from bot.slack import slack_services
+
+ROOT = Path(__file__).resolve().parent.parent
+# The bot events a Bolt listener needs Slack to send.
+SUBSCRIPTIONS = {
+    "app_mention": {"app_mention"},
+    "message": {"message.im", "message.channels", "message.groups"},
+}
+EVENT_SCOPES = {
+    "app_mention": "app_mentions:read",
+    "message.im": "im:history",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+}
+# The scope each Web API method the adapter calls needs (None: no scope).
+METHOD_SCOPES: dict[str, str | None] = {
+    "chat_postMessage": "chat:write",
+    "chat_update": "chat:write",
+    "chat_delete": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "users_info": "users:read",
+    "users_list": "users:read",
+    "conversations_open": "im:write",
+    "files_upload_v2": "files:write",
+    "views_open": None,
+}
+
+
+@pytest.fixture
+def manifest() -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load((ROOT / "manifest.yml").read_text())
+    return loaded
+
+
+@pytest.mark.parametrize("engine", ["sqlite"], indirect=True)
+async def test_every_handled_event_and_command_is_declared_and_nothing_else(
+    manifest: dict[str, Any], app: App
+) -> None:
+    bolt = AsyncApp(signing_secret="s", token="xoxb-t")
+    handled = register(
+        bolt,
+        services=slack_services(app, ChatSessions(app)),
+        config=SlackConfig(signing_secret="s", bot_token="xoxb-t"),
+    )
+    declared_events = set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    needed = set().union(*(SUBSCRIPTIONS[e] for e in handled.events))
+    assert declared_events == needed
+    commands = {c["command"] for c in manifest["features"]["slash_commands"]}
+    assert commands == set(handled.commands)
+    assert manifest["settings"]["interactivity"]["is_enabled"] is bool(
+        handled.actions or handled.views
+    )
+    assert manifest["features"]["app_home"]["messages_tab_enabled"]  # people can DM the bot
+
+
+def test_the_scopes_are_exactly_what_the_events_commands_and_calls_need(
+    manifest: dict[str, Any],
+) -> None:
+    source = "\n".join(p.read_text() for p in (ROOT / "adapters" / "slack").glob("*.py"))
+    called = set(re.findall(r"\bclient\.(\w+)\(", source))
+    unknown = called - set(METHOD_SCOPES)
+    assert not unknown, f"add the scopes of {sorted(unknown)} to this test and the manifest"
+    declared = set(manifest["oauth_config"]["scopes"]["bot"])
+    events = manifest["settings"]["event_subscriptions"]["bot_events"]
+    needed = {EVENT_SCOPES[e] for e in events} | {"commands"}
+    needed |= {s for m in called if (s := METHOD_SCOPES[m]) is not None}
+    assert declared == needed
+    assert set(BOT_SCOPES) == declared  # what an OAuth install asks for
