@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
-from adapters.llm.factory import LLMConfig, build_chat_model
+from adapters.llm.factory import LLMConfig, build_chat_model, config_for
 from adapters.llm.tokens import count_text
 from adapters.offline import OfflineModel
 from adapters.secrets import SecretBox
@@ -59,15 +59,7 @@ def deployment_llm(settings: Settings) -> LLMConfig | None:
 
 
 def workspace_llm(own: WorkspaceLLM, settings: Settings) -> LLMConfig:
-    return LLMConfig(
-        provider=own.provider,
-        model=own.model,
-        api_key=own.api_key,
-        base_url=own.base_url,
-        azure_deployment=own.azure_deployment,
-        api_version=own.api_version,
-        timeout=settings.llm_timeout_seconds,
-    )
+    return config_for(own, timeout=settings.llm_timeout_seconds)
 
 
 async def chat_model_for(app: App, workspace: Workspace) -> ChatModel:

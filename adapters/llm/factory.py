@@ -12,6 +12,7 @@ import openai
 from adapters.llm.anthropic_chat import AnthropicChatModel
 from adapters.llm.openai_chat import OpenAIChatModel
 from adapters.llm.retry import RetryPolicy
+from core.assistant.llm_settings import WorkspaceLLM
 from core.errors import InvalidInput
 from core.llm import ChatModel
 
@@ -92,6 +93,20 @@ class LLMConfig:
     @property
     def retry_policy(self) -> RetryPolicy:
         return RetryPolicy(attempts=self.max_retries + 1, base_delay=self.retry_base_delay)
+
+
+def config_for(own: WorkspaceLLM, *, timeout: float = 60.0) -> LLMConfig:
+    """The config of a workspace's (or the deployment's) model settings; a missing or bad
+    field is named in one `InvalidInput` message."""
+    return LLMConfig(
+        provider=own.provider,
+        model=own.model,
+        api_key=own.api_key,
+        base_url=own.base_url,
+        azure_deployment=own.azure_deployment,
+        api_version=own.api_version,
+        timeout=timeout,
+    )
 
 
 def build_chat_model(

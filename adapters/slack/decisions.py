@@ -16,7 +16,6 @@ from adapters.slack.people import SlackPeople
 from adapters.slack.services import SlackServices
 from core.assistant.actions import ActionClosed
 from core.errors import SetGetError
-from core.workspaces import Platform
 
 logger = logging.getLogger(__name__)
 
@@ -35,7 +34,7 @@ class SlackDecisions:
     ) -> None:
         team, user = body["team"]["id"], body["user"]["id"]
         channel, ts = body["channel"]["id"], body["message"]["ts"]
-        workspace = await self._services.workspaces.workspace_for(Platform.SLACK, team)
+        workspace = await self._people.workspace(team)
         if workspace is None:
             await _refuse(respond, not_linked(team))
             return

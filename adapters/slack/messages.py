@@ -46,7 +46,7 @@ def unlink(text: str, *, bot_user: str | None) -> str:
 def not_linked(team: str) -> str:
     return (
         "This Slack workspace is not linked to a SetGet workspace yet. An admin can link it "
-        f"with `setget-bot workspace link NAME slack {team}`."
+        f"with `setget-bot workspace link NAME --slack-team {team}`."
     )
 
 
@@ -100,9 +100,7 @@ class SlackConversations:
         bot = context.get("bot_user_id")
         if not thread or (bot and f"<@{bot}" in event.get("text", "")):
             return  # a channel message outside a thread, or a mention (app_mention has it)
-        workspace = await self._services.workspaces.workspace_for(
-            Platform.SLACK, str(context.get("team_id"))
-        )
+        workspace = await self._people.workspace(str(context.get("team_id")))
         key = f"{channel}:{thread}"
         if workspace is None:
             return
@@ -115,7 +113,7 @@ class SlackConversations:
         claim = f"{message.team}:{message.channel}:{message.ts}"
         if not await services.claims.claim(Platform.SLACK, claim, services.clock.now()):
             return
-        workspace = await services.workspaces.workspace_for(Platform.SLACK, message.team)
+        workspace = await self._people.workspace(message.team)
         if workspace is None:
             await client.chat_postMessage(
                 channel=message.channel, thread_ts=message.thread_ts, text=not_linked(message.team)

@@ -1,5 +1,11 @@
-"""Who a Slack user is to SetGet: a member of the linked workspace, an admin when Slack says
-they administer the team (users.info, cached) or the operator made them one."""
+"""Who a Slack user is to SetGet: a member of the workspace their team is linked to, and an
+admin when Slack says they administer the team (users.info) or the operator made them one.
+
+Members and Slack profiles are cached per process for a short time: every message needs
+them, and they change rarely. `workspace admin add` or a member cap takes effect within
+`MEMBER_TTL`; a Slack admin change within the profile TTL (`SETGET_SLACK_ADMIN_CACHE_SECONDS`).
+The workspace itself is read each time: its plan and allocation decide what a charge does.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -16,6 +23,9 @@ from core.ports import WorkspaceStore
 from core.workspaces import Member, Platform, Role, Workspace
 
 logger = logging.getLogger(__name__)
+
+MEMBER_TTL = 60.0  # seconds a member row is remembered
+MAX_CACHED = 50_000
 
 
 @dataclass(frozen=True)
@@ -33,24 +43,32 @@ class SlackPeople:
         now: Callable[[], float] = time.monotonic,
     ) -> None:
         self._workspaces = workspaces
-        self._ttl = ttl
-        self._now = now
-        self._profiles: dict[str, tuple[float, SlackProfile]] = {}
+        self._profiles: TTLCache[str, SlackProfile] = TTLCache(MAX_CACHED, ttl, timer=now)
+        self._members: TTLCache[tuple[int, str], Member] = TTLCache(
+            MAX_CACHED, MEMBER_TTL, timer=now
+        )
+
+    async def workspace(self, team: str) -> Workspace | None:
+        """The SetGet workspace a Slack team is linked to, if any."""
+        return await self._workspaces.workspace_for(Platform.SLACK, team)
 
     async def member(self, workspace: Workspace, user: str, client: AsyncWebClient) -> Member:
         """The member behind `user`, joined on first use, with their effective role."""
         profile = await self.profile(user, client)
-        member = await self._workspaces.ensure_member(
-            workspace.id, Platform.SLACK, user, profile.name
-        )
+        member = self._members.get((workspace.id, user))
+        if member is None:
+            member = await self._workspaces.ensure_member(
+                workspace.id, Platform.SLACK, user, profile.name
+            )
+            self._members[(workspace.id, user)] = member
         if profile.team_admin and member.role is not Role.ADMIN:
             return dataclasses.replace(member, role=Role.ADMIN)
         return member
 
     async def profile(self, user: str, client: AsyncWebClient) -> SlackProfile:
         cached = self._profiles.get(user)
-        if cached is not None and self._now() - cached[0] < self._ttl:
-            return cached[1]
+        if cached is not None:
+            return cached
         try:
             found = (await client.users_info(user=user))["user"]
         except SlackApiError as exc:
@@ -68,5 +86,5 @@ class SlackPeople:
         profile = SlackProfile(
             name=str(name), team_admin=bool(found.get("is_admin") or found.get("is_owner"))
         )
-        self._profiles[user] = (self._now(), profile)
+        self._profiles[user] = profile
         return profile

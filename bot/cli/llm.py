@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters.llm.factory import PROVIDERS, LLMConfig
+from adapters.llm.factory import PROVIDERS, LLMConfig, config_for
 from adapters.offline import OfflineModel
 from bot.app import App
 from bot.cli import render
@@ -61,18 +61,6 @@ def _read_key() -> str:
     return key
 
 
-def _checked_settings(own: WorkspaceLLM) -> LLMConfig:
-    """`LLMConfig` names every missing or bad field in one message."""
-    return LLMConfig(
-        provider=own.provider,
-        model=own.model,
-        api_key=own.api_key,
-        base_url=own.base_url,
-        azure_deployment=own.azure_deployment,
-        api_version=own.api_version,
-    )
-
-
 async def _self_hosted(a: App, name: str) -> Workspace:
     workspace = await a.admin.get(name)
     if workspace.metered:
@@ -106,7 +94,7 @@ def set_(
         api_version=api_version,
         api_key=key,
     )
-    config = checked(lambda: _checked_settings(own))
+    config = checked(lambda: config_for(own))
 
     async def action(a: App) -> None:
         workspace = await _self_hosted(a, name)

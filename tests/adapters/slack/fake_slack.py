@@ -34,9 +34,10 @@ import base64
 import binascii
 import contextlib
 import json
+import time
 from collections import deque
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any, Self
 
@@ -72,6 +73,7 @@ class SlackCall:
     args: dict[str, Any]
     token: str | None
     failed: bool = False
+    at: float = field(default_factory=time.perf_counter)  # when it arrived (benchmarks)
 
 
 @dataclass
@@ -126,6 +128,7 @@ class FakeSlack:
         self._waiters: dict[str, list[tuple[int, asyncio.Event]]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self._answers: dict[str, Answer] = {}
+        self.thread_of: dict[str, str] = {}  # a posted message's ts -> the thread it is in
         self._filenames: dict[str, str] = {}
         self._ts_serial = 0
         self._id_serial = 0
@@ -364,6 +367,8 @@ class FakeSlack:
         for key in ("thread_ts", "blocks", "attachments", "metadata"):
             if key in call.args:
                 message[key] = call.args[key]
+        if "thread_ts" in call.args:
+            self.thread_of[ts] = str(call.args["thread_ts"])
         return {"ok": True, "channel": call.args.get("channel", ""), "ts": ts, "message": message}
 
     def _chat_update(self, call: SlackCall) -> dict[str, Any]:

@@ -138,7 +138,7 @@ async def test_an_unlinked_team_is_told_how_to_link_it(bot: SlackBot) -> None:
     await bot.post(event_body(mention_event(COUNT, ts=ROOT), team_id="T0OTHER"))
     (reply,) = bot.slack.calls_to("chat.postMessage")
     assert "not linked to a SetGet workspace" in reply.args["text"]
-    assert "setget-bot workspace link NAME slack T0OTHER" in reply.args["text"]
+    assert "setget-bot workspace link NAME --slack-team T0OTHER" in reply.args["text"]
 
 
 async def test_a_channel_bound_to_a_project_scopes_its_questions(bot: SlackBot) -> None:
