@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
+import asyncpg  # type: ignore[import-untyped]
+from sqlalchemy.engine import make_url
 
 from tests.adapters.llm.fake_servers import FakeOpenAI, Reply, Usage, chunks
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -263,29 +265,30 @@ def main() -> None:
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
-        url = args.postgres or f"sqlite:///{Path(tmp) / 'bench.db'}"
-        if args.postgres:
-            url = _fresh_postgres(args.postgres)
-        asyncio.run(bench(url, quick=args.quick))
-
-
-def _fresh_postgres(server: str) -> str:
-    """A new database on the server for this run (left for inspection; named per run)."""
-    import asyncpg  # type: ignore[import-untyped]
-    from sqlalchemy.engine import make_url
-
-    name = f"setget_bench_{uuid.uuid4().hex[:10]}"
-    admin = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def create() -> None:
-        conn = await asyncpg.connect(admin)
+        if not args.postgres:
+            asyncio.run(bench(f"sqlite:///{Path(tmp) / 'bench.db'}", quick=args.quick))
+            return
+        name = f"setget_bench_{uuid.uuid4().hex[:10]}"
+        _admin(args.postgres, f'CREATE DATABASE "{name}"')
         try:
-            await conn.execute(f'CREATE DATABASE "{name}"')
+            url = make_url(args.postgres).set(database=name)
+            asyncio.run(bench(url.render_as_string(hide_password=False), quick=args.quick))
+        finally:
+            _admin(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _admin(server: str, statement: str) -> None:
+    """One statement on the server's maintenance connection (create/drop the run's database)."""
+    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
+
+    async def run() -> None:
+        conn = await asyncpg.connect(dsn)
+        try:
+            await conn.execute(statement)
         finally:
             await conn.close()
 
-    asyncio.run(create())
-    return make_url(server).set(database=name).render_as_string(hide_password=False)
+    asyncio.run(run())
 
 
 if __name__ == "__main__":

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -110,7 +110,9 @@ async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[Slac
         await sessions.aclose()
 
 
-async def serve_http(app: App, *, host: str, port: int, ready: asyncio.Event | None = None) -> None:
+async def serve_http(
+    app: App, *, host: str, port: int, on_ready: Callable[[str], None] | None = None
+) -> None:
     """Serve `/slack/events` (and the OAuth pages, `/healthz`) until cancelled."""
     async with slack_runtime(app) as runtime:
         runner = web.AppRunner(slack_web_app(runtime.bolt, healthy=app.db.ping))
@@ -121,9 +123,8 @@ async def serve_http(app: App, *, host: str, port: int, ready: asyncio.Event | N
         )
         await site.start()
         scheduler.start()
-        logger.info("serving Slack on http://%s:%d/slack/events", host, port)
-        if ready is not None:
-            ready.set()
+        if on_ready is not None:
+            on_ready(f"http://{host}:{port}/slack/events")
         try:
             await asyncio.Event().wait()
         finally:
@@ -131,7 +132,7 @@ async def serve_http(app: App, *, host: str, port: int, ready: asyncio.Event | N
             await runner.cleanup()
 
 
-async def serve_socket(app: App) -> None:
+async def serve_socket(app: App, *, on_ready: Callable[[str], None] | None = None) -> None:
     """Connect to Slack over Socket Mode (no public endpoint) until cancelled."""
     token = app.settings.slack_app_token
     assert token is not None  # slack_config refuses to start without it
@@ -142,7 +143,10 @@ async def serve_socket(app: App) -> None:
         handler = AsyncSocketModeHandler(runtime.bolt, token.get_secret_value())
         scheduler.start()
         try:
-            await handler.start_async()  # type: ignore[no-untyped-call]
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            if on_ready is not None:
+                on_ready("Socket Mode")
+            await asyncio.Event().wait()
         finally:
             scheduler.shutdown(wait=False)
             await handler.close_async()  # type: ignore[no-untyped-call]

@@ -32,11 +32,14 @@ def slack(
     if not 0 < port < 65536:
         fail(f"--port must be between 1 and 65535, not {port}")
 
+    def ready(where: str) -> None:
+        print(f"SetGet AI is answering Slack on {where} (Ctrl-C stops)", flush=True)
+
     async def action(a: App) -> None:
         if socket:
-            await serve_socket(a)
+            await serve_socket(a, on_ready=ready)
         else:
-            await serve_http(a, host=host, port=port)
+            await serve_http(a, host=host, port=port, on_ready=ready)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the server quietly
         run(action)

@@ -22,7 +22,7 @@ from core.credits.pricing import InteractionType, TokenUsage
 from core.plans import Plan
 from core.work.demo_data import demo_dataset
 from core.workspaces import Platform, Workspace
-from tests.adapters.slack.fake_slack import FakeSlack
+from tests.adapters.slack.fake_slack import FakeSlack, SlackCall
 from tests.adapters.slack.signing import (
     action_body,
     command_body,
@@ -67,6 +67,15 @@ class SlackBot:
                 interaction_type=InteractionType.DATA_ANALYSIS,
             )
         self.app.clock.advance(minutes=2)  # type: ignore[attr-defined]  # past the rate limit
+
+    async def answered(self, count: int = 1) -> list[SlackCall]:
+        """Wait until `count` answers got their final edit (the one with the usage footer)."""
+        while True:
+            updates = self.slack.calls_to("chat.update")
+            final = [u for u in updates if u.args.get("blocks", [{}])[-1].get("type") == "context"]
+            if len(final) >= count:
+                return final
+            await self.slack.wait_for("chat.update", count=len(updates) + 1)
 
     async def turns(self, key: str) -> list[str]:
         """The texts of a Slack thread's turns, oldest first."""

@@ -129,6 +129,9 @@ class FakeSlack:
         self._failures: dict[str, deque[_Failure]] = {}
         self._answers: dict[str, Answer] = {}
         self.thread_of: dict[str, str] = {}  # a posted message's ts -> the thread it is in
+        self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections
+        self._connected = asyncio.Event()
+        self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._filenames: dict[str, str] = {}
         self._ts_serial = 0
         self._id_serial = 0
@@ -136,6 +139,7 @@ class FakeSlack:
         self._builtin: dict[str, Callable[[SlackCall], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "bots.info": self._bots_info,
+            "apps.connections.open": self._connections_open,
             "chat.postEphemeral": self._post_ephemeral,
             "chat.postMessage": self._post_message,
             "chat.update": self._chat_update,
@@ -170,6 +174,7 @@ class FakeSlack:
                 web.route("*", "/api/{method}", self._api),
                 web.post("/upload/{file_id}", self._upload),
                 web.post("/response_url", self._respond),
+                web.get("/socket", self._socket),
             ]
         )
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
@@ -180,6 +185,8 @@ class FakeSlack:
         self.root = f"http://{host}:{port}"
 
     async def close(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -385,6 +392,44 @@ class FakeSlack:
 
     def _post_ephemeral(self, call: SlackCall) -> dict[str, Any]:
         return {"ok": True, "message_ts": self.next_ts()}
+
+    def _connections_open(self, call: SlackCall) -> dict[str, Any]:
+        return {"ok": True, "url": self.root.replace("http://", "ws://") + "/socket"}
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        """A Socket Mode connection: `hello`, then envelopes pushed by `push`, acked back."""
+        ws = web.WebSocketResponse(autoping=True)
+        await ws.prepare(request)
+        self.sockets.append(ws)
+        await ws.send_json({"type": "hello", "num_connections": 1, "debug_info": {}})
+        self._connected.set()
+        async for message in ws:
+            if message.type == web.WSMsgType.TEXT:
+                data = json.loads(message.data)
+                waiting = self._acks.pop(str(data.get("envelope_id")), None)
+                if waiting is not None and not waiting.done():
+                    waiting.set_result(data)
+        return ws
+
+    async def push(
+        self, payload: dict[str, Any], *, kind: str = "events_api", within: float = 10.0
+    ) -> dict[str, Any]:
+        """Send an envelope over the Socket Mode connection; returns the app's ack."""
+        await asyncio.wait_for(self._connected.wait(), within)
+        envelope = f"env-{len(self.calls)}-{len(self._acks)}-{self.next_ts()}"
+        acked: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._acks[envelope] = acked
+        await self.sockets[-1].send_json(
+            {
+                "envelope_id": envelope,
+                "type": kind,
+                "accepts_response_payload": kind != "events_api",
+                "retry_attempt": 0,
+                "retry_reason": "",
+                "payload": payload,
+            }
+        )
+        return await asyncio.wait_for(acked, within)
 
     def _users_list(self, call: SlackCall) -> dict[str, Any]:
         members = [self._user_json(u) for u in self.users.values()]
