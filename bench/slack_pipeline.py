@@ -177,6 +177,7 @@ async def drive(
 async def servers(database_url: str, workdir: Path) -> AsyncIterator[tuple[str, str, FakeSlack]]:
     fallback = Reply(text=chunks(ANSWER), usage=Usage(900, 12))
     async with FakeSlack() as slack, FakeOpenAI(fallback=fallback) as llm:
+        slack.add_user("U0ALICE", "alice")  # who mentions the bot (users.info knows her)
         env = {
             **os.environ,
             "SETGET_DATABASE_URL": database_url,

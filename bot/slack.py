@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
@@ -87,7 +88,10 @@ class SlackRuntime:
 async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[SlackRuntime]:
     config = slack_config(app, socket=socket)
     sessions = ChatSessions(app)
-    bolt = build_slack_app(config, services=slack_services(app, sessions), engine=app.db.engine)
+    http = aiohttp.ClientSession()  # one connection pool for every Web API call
+    bolt = build_slack_app(
+        config, services=slack_services(app, sessions), engine=app.db.engine, session=http
+    )
     store = (
         AsyncSQLAlchemyInstallationStore(client_id=config.client_id, engine=app.db.engine)
         if config.oauth and config.client_id
@@ -97,9 +101,9 @@ async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[Slac
     async def client_for(team: str) -> AsyncWebClient | None:
         base = config.api_url or AsyncWebClient.BASE_URL
         if store is None:
-            return AsyncWebClient(token=config.bot_token, base_url=base)
+            return AsyncWebClient(token=config.bot_token, base_url=base, session=http)
         bot = await store.async_find_bot(enterprise_id=None, team_id=team)
-        return AsyncWebClient(token=bot.bot_token, base_url=base) if bot else None
+        return AsyncWebClient(token=bot.bot_token, base_url=base, session=http) if bot else None
 
     notifier = SlackNotifier(
         settings=SqlChannelSettings(app.db), workspaces=app.workspace_store, client_for=client_for
@@ -108,6 +112,7 @@ async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[Slac
         yield SlackRuntime(bolt=bolt, config=config, notifier=notifier)
     finally:
         await sessions.aclose()
+        await http.close()
 
 
 async def serve_http(

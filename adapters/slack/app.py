@@ -9,6 +9,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
@@ -63,51 +64,55 @@ class SlackConfig:
         return bool(self.client_id and self.client_secret)
 
 
+def web_client(config: SlackConfig, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
+    """The Web API client; with a shared `session`, every call reuses its connections (Bolt
+    passes the session on to the client it makes for each request)."""
+    return AsyncWebClient(
+        token=None if config.oauth else config.bot_token,
+        base_url=config.api_url or AsyncWebClient.BASE_URL,
+        session=session,
+    )
+
+
 def build_slack_app(
     config: SlackConfig,
     *,
     services: SlackServices,
     engine: AsyncEngine | None = None,
-    client: AsyncWebClient | None = None,
+    session: aiohttp.ClientSession | None = None,
 ) -> AsyncApp:
     """The app for one process; `engine` holds OAuth installations when distributing."""
     if not config.oauth and not config.bot_token:
         raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
-    if client is None and (config.api_url or config.oauth):
-        client = AsyncWebClient(
-            token=None if config.oauth else config.bot_token,
-            base_url=config.api_url or AsyncWebClient.BASE_URL,
-        )
+    options: dict[str, Any] = {
+        "signing_secret": config.signing_secret,
+        "request_verification_enabled": config.verify_requests,
+        "process_before_response": config.process_before_response,
+        "client": web_client(config, session),
+    }
     if config.client_id and config.client_secret:
         if engine is None:
             raise ValueError("OAuth installs are stored in the database: pass its engine")
-        app = AsyncApp(
-            signing_secret=config.signing_secret,
-            request_verification_enabled=config.verify_requests,
-            process_before_response=config.process_before_response,
-            client=client,
-            oauth_settings=AsyncOAuthSettings(
-                client_id=config.client_id,
-                client_secret=config.client_secret,
-                scopes=list(BOT_SCOPES),
-                installation_store=AsyncSQLAlchemyInstallationStore(
-                    client_id=config.client_id, engine=engine
-                ),
-                state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
-                install_path="/slack/install",
-                redirect_uri_path="/slack/oauth_redirect",
+        options["oauth_settings"] = AsyncOAuthSettings(
+            client_id=config.client_id,
+            client_secret=config.client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=AsyncSQLAlchemyInstallationStore(
+                client_id=config.client_id, engine=engine
             ),
+            state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
+            install_path="/slack/install",
+            redirect_uri_path="/slack/oauth_redirect",
         )
-    else:
-        app = AsyncApp(
-            signing_secret=config.signing_secret,
-            request_verification_enabled=config.verify_requests,
-            process_before_response=config.process_before_response,
-            # Bolt reads SLACK_BOT_TOKEN itself and warns when a client comes too; a client
-            # is only needed to reach another Web API URL.
-            token=None if client else config.bot_token,
-            client=client,
-        )
+    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client (which
+    # carries that same token) wins over it; that warning would only confuse an operator.
+    bolt_log = logging.getLogger("slack_bolt.AsyncApp")
+    level = bolt_log.level
+    bolt_log.setLevel(logging.ERROR)
+    try:
+        app = AsyncApp(**options)
+    finally:
+        bolt_log.setLevel(level)
     register(app, services=services, config=config)
     return app
 

@@ -147,16 +147,21 @@ class serve:
     def __init__(
         self, app: App, slack: FakeSlack, *, chat: ChatFor | None = None, **overrides: Any
     ) -> None:
+        self._app = app
         self._sessions = ChatSessions(app)
-        config = slack_config(slack, **overrides)
-        services = slack_services(app, self._sessions)
+        self._config = slack_config(slack, **overrides)
+        self._services = slack_services(app, self._sessions)
         if chat is not None:
-            services = replace(services, chat=chat)
-        bolt = build_slack_app(config, services=services, engine=app.db.engine)
-        self.web = slack_web_app(bolt, healthy=app.db.ping)
-        self._runner = web.AppRunner(self.web)
+            self._services = replace(self._services, chat=chat)
+        self._runner: web.AppRunner | None = None
+        self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> str:
+        self._http = aiohttp.ClientSession()
+        bolt = build_slack_app(
+            self._config, services=self._services, engine=self._app.db.engine, session=self._http
+        )
+        self._runner = web.AppRunner(slack_web_app(bolt, healthy=self._app.db.ping))
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
@@ -164,5 +169,8 @@ class serve:
         return f"http://127.0.0.1:{port}"
 
     async def __aexit__(self, *exc: object) -> None:
-        await self._runner.cleanup()
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._http is not None:
+            await self._http.close()
         await self._sessions.aclose()
