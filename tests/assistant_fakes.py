@@ -35,8 +35,9 @@ class InMemoryThreads:
     async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
         return self.threads.get((workspace_id, platform, key))
 
-    async def add_turn(self, turn: Turn) -> None:
-        self.turns_by_thread.setdefault(turn.thread_id, []).append(turn)
+    async def add_turns(self, *turns: Turn) -> None:
+        for turn in turns:
+            self.turns_by_thread.setdefault(turn.thread_id, []).append(turn)
 
     async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:
         return self.turns_by_thread.get(thread_id, [])[-limit:] if limit > 0 else []

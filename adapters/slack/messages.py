@@ -7,6 +7,7 @@ claimed in the database before anything is posted, so a retry (`X-Slack-Retry-Nu
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 from dataclasses import dataclass
@@ -113,21 +114,22 @@ class SlackConversations:
         claim = f"{message.team}:{message.channel}:{message.ts}"
         if not await services.claims.claim(Platform.SLACK, claim, services.clock.now()):
             return
-        workspace = await self._people.workspace(message.team)
-        if workspace is None:
-            await client.chat_postMessage(
-                channel=message.channel, thread_ts=message.thread_ts, text=not_linked(message.team)
-            )
-            return
-        member = await self._people.member(workspace, message.user, client)
-        project = await services.channels.project_for(Platform.SLACK, message.channel)
         reply = StreamedReply(
             client=client,
             channel=message.channel,
             thread_ts=message.thread_ts,
             interval=self._interval,
         )
-        await reply.start()
+        # Show progress while the workspace and the channel's project are read.
+        workspace, project, _ = await asyncio.gather(
+            self._people.workspace(message.team),
+            services.channels.project_for(Platform.SLACK, message.channel),
+            reply.start(),
+        )
+        if workspace is None:
+            await reply.fail(not_linked(message.team))
+            return
+        member = await self._people.member(workspace, message.user, client)
         request = AskAI(
             workspace=workspace,
             member=member,

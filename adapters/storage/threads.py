@@ -46,17 +46,21 @@ class SqlThreadStore:
         async with self._db.read() as conn:
             return await _thread(conn, workspace_id, platform, key)
 
-    async def add_turn(self, turn: Turn) -> None:
+    async def add_turns(self, *added: Turn) -> None:
+        rows = [
+            {
+                "thread_id": turn.thread_id,
+                "speaker": turn.speaker.value,
+                "text": turn.text,
+                "member_id": turn.member_id,
+                "at": turn.at.astimezone(UTC),
+            }
+            for turn in added
+        ]
+        if not rows:
+            return
         async with self._db.write() as conn:
-            await conn.execute(
-                turns.insert().values(
-                    thread_id=turn.thread_id,
-                    speaker=turn.speaker.value,
-                    text=turn.text,
-                    member_id=turn.member_id,
-                    at=turn.at.astimezone(UTC),
-                )
-            )
+            await conn.execute(turns.insert(), rows)
 
     async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:
         """The latest `limit` turns, oldest first."""

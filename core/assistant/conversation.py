@@ -194,10 +194,10 @@ class Assistant:
         )
         text = reply.text.strip() or "(no answer)"
         now = self._clock.now()
-        await self._threads.add_turn(
-            Turn(thread.id, TurnSpeaker.MEMBER, request.text.strip(), request.member.id, now)
+        await self._threads.add_turns(
+            Turn(thread.id, TurnSpeaker.MEMBER, request.text.strip(), request.member.id, now),
+            Turn(thread.id, TurnSpeaker.ASSISTANT, text, None, now),
         )
-        await self._threads.add_turn(Turn(thread.id, TurnSpeaker.ASSISTANT, text, None, now))
         answer = Answer(text, kind, usage, charge, proposals, reply.model)
         await self._record(request, thread, text=text, exchange=exchange, answer=answer)
         return answer

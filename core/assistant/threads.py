@@ -45,7 +45,9 @@ class ThreadStore(Protocol):
         """The thread under `key` if one was opened (a platform follows up only known threads)."""
         ...
 
-    async def add_turn(self, turn: Turn) -> None: ...
+    async def add_turns(self, *turns: Turn) -> None:
+        """Append turns in one write (a question and its answer land together)."""
+        ...
 
     async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:
         """The latest `limit` turns, oldest first. Reading a thread costs nothing."""

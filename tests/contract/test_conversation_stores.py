@@ -181,7 +181,7 @@ async def test_turns_are_the_latest_ones_oldest_first(stores: Stores) -> None:
         for n in range(5)
     ]
     for turn in written:
-        await stores.threads.add_turn(turn)
+        await stores.threads.add_turns(turn)
     assert await stores.threads.turns(thread.id, limit=3) == written[2:]
     assert await stores.threads.turns(thread.id, limit=20) == written
     assert await stores.threads.turns(other.id, limit=20) == []

@@ -136,9 +136,10 @@ async def test_the_bots_own_messages_and_other_bots_are_ignored(bot: SlackBot) -
 
 async def test_an_unlinked_team_is_told_how_to_link_it(bot: SlackBot) -> None:
     await bot.post(event_body(mention_event(COUNT, ts=ROOT), team_id="T0OTHER"))
-    (reply,) = bot.slack.calls_to("chat.postMessage")
+    (reply,) = bot.slack.calls_to("chat.update")  # the placeholder becomes the notice
     assert "not linked to a SetGet workspace" in reply.args["text"]
     assert "setget-bot workspace link NAME --slack-team T0OTHER" in reply.args["text"]
+    assert await bot.remaining() == 500
 
 
 async def test_a_channel_bound_to_a_project_scopes_its_questions(bot: SlackBot) -> None:
