@@ -7,6 +7,7 @@ from typing import Any
 
 from adapters.slack.mrkdwn import escape
 from core.assistant.actions import ActionState, Decision, ProposedAction
+from core.assistant.llm_settings import WorkspaceLLM
 
 Block = dict[str, Any]
 CONFIRM = "setget_confirm"
@@ -127,28 +128,34 @@ def buy_modal(sizes: Sequence[int], *, channel: str) -> dict[str, Any]:
 PROVIDERS = ("openai", "azure", "anthropic", "openai-compatible")
 
 
-def _text_input(block_id: str, label: str, *, optional: bool, initial: str | None) -> Block:
+def _text_input(block_id: str, label: str, *, initial: str | None) -> Block:
+    """An optional text field: what is required depends on the provider, which the
+    submission checks, naming the field."""
     element: Block = {"type": "plain_text_input", "action_id": "value"}
     if initial:
         element["initial_value"] = initial
     return {
         "type": "input",
         "block_id": block_id,
-        "optional": optional,
+        "optional": True,
         "label": {"type": "plain_text", "text": label},
         "element": element,
     }
 
 
-def config_modal(
-    *, channel: str, provider: str | None, model: str | None, base_url: str | None, has_key: bool
-) -> dict[str, Any]:
-    """Self-hosted LLM settings; the key field is always empty (the key is never echoed)."""
+def config_modal(*, channel: str, own: WorkspaceLLM | None) -> dict[str, Any]:
+    """Self-hosted LLM settings, pre-filled from what is stored except the key, which is
+    never echoed (an empty key field keeps the stored key; local servers need none)."""
     options = [{"text": {"type": "plain_text", "text": p}, "value": p} for p in PROVIDERS]
     select: Block = {"type": "static_select", "action_id": "value", "options": options}
-    if provider in PROVIDERS:
-        select["initial_option"] = options[PROVIDERS.index(provider)]
-    key_hint = "A key is stored; leave empty to keep it." if has_key else "No key is stored."
+    if own is not None and own.provider in PROVIDERS:
+        select["initial_option"] = options[PROVIDERS.index(own.provider)]
+    has_key = bool(own and own.api_key)
+    key_hint = (
+        "A key is stored; leave the field empty to keep it."
+        if has_key
+        else ("No key is stored (OpenAI-compatible servers such as vLLM or Ollama may need none).")
+    )
     return {
         "type": "modal",
         "callback_id": CONFIG_VIEW,
@@ -163,11 +170,17 @@ def config_modal(
                 "label": {"type": "plain_text", "text": "Provider"},
                 "element": select,
             },
-            _text_input("model", "Model (Azure: leave empty)", optional=True, initial=model),
-            _text_input("base_url", "Endpoint / base URL", optional=True, initial=base_url),
-            _text_input("azure_deployment", "Azure deployment", optional=True, initial=None),
-            _text_input("api_version", "Azure API version", optional=True, initial=None),
-            _text_input("api_key", "API key", optional=has_key, initial=None),
+            _text_input("model", "Model (Azure: leave empty)", initial=own.model if own else None),
+            _text_input("base_url", "Endpoint / base URL", initial=own.base_url if own else None),
+            _text_input(
+                "azure_deployment",
+                "Azure deployment",
+                initial=own.azure_deployment if own else None,
+            ),
+            _text_input(
+                "api_version", "Azure API version", initial=own.api_version if own else None
+            ),
+            _text_input("api_key", "API key", initial=None),
             context(key_hint),
         ],
     }

@@ -95,7 +95,10 @@ class SlackCommands:
         try:
             await handler(self, request)
         except SetGetError as exc:
-            await request.say(f":warning: {str(exc)[0].upper()}{str(exc)[1:]}.")
+            await request.say(f":warning: {_sentence(exc)}")
+        except SlackApiError as exc:  # e.g. a form opened after its trigger expired
+            logger.warning("slack: /setget %s failed: %s", name, exc.response.get("error"))
+            await request.say(f":warning: Slack refused `/setget {name}` just now; try again.")
 
     async def help(self, cmd: SlashCommand) -> None:
         await cmd.say(reports.help_text(admin=cmd.admin))
@@ -159,17 +162,17 @@ class SlackCommands:
                 "`/setget config` sets the model of a self-hosted workspace."
             )
             return
-        own = await self._services.llm_settings.load(cmd.workspace.id)
+        try:
+            own = await self._services.llm_settings.load(cmd.workspace.id)
+            unreadable = None
+        except SetGetError as exc:  # the stored key cannot be opened: let the admin enter anew
+            own, unreadable = None, exc
         await cmd.client.views_open(
             trigger_id=cmd.trigger_id,
-            view=config_modal(
-                channel=cmd.channel,
-                provider=own.provider if own else None,
-                model=own.model if own else None,
-                base_url=own.base_url if own else None,
-                has_key=bool(own and own.api_key),
-            ),
+            view=config_modal(channel=cmd.channel, own=own),
         )
+        if unreadable is not None:
+            await cmd.say(f":warning: {_sentence(unreadable)} Enter the settings and key again.")
 
     async def audit(self, cmd: SlashCommand) -> None:
         since = self._services.clock.now() - timedelta(days=AUDIT_DAYS)
@@ -193,6 +196,12 @@ class SlackCommands:
         except SlackApiError as exc:
             logger.warning("slack: upload of %s failed: %s", filename, exc.response.get("error"))
             await cmd.say(f":warning: Slack refused the file {filename}; the figures above stand.")
+
+
+def _sentence(exc: SetGetError) -> str:
+    text = str(exc)
+    end = "" if text.endswith((".", "?", "!")) else "."
+    return f"{text[:1].upper()}{text[1:]}{end}"
 
 
 COMMANDS: dict[str, tuple[Handler, bool]] = {

@@ -22,6 +22,11 @@ logger = logging.getLogger(__name__)
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]  # a team's client, if installed
 MAX_ADMIN_DMS = 25
+MAX_USER_PAGES = 50  # users.list pages of 200 searched for admins
+# Slack errors no retry mends: the alerts channel is gone or shut to the bot (then the admins
+# are told by DM), or one admin cannot get a DM (the others still are told).
+CHANNEL_CLOSED = frozenset({"channel_not_found", "not_in_channel", "is_archived"})
+USER_UNREACHABLE = frozenset({"user_not_found", "user_disabled", "cannot_dm_bot"})
 
 
 class SlackNotifier:
@@ -47,7 +52,7 @@ class SlackNotifier:
             except SlackApiError as exc:
                 retry = exc.response.headers.get("Retry-After") if exc.response else None
                 raise DeliveryFailed(
-                    f"Slack refused the notice: {exc.response.get('error')}",
+                    f"Slack refused the notice: {_error(exc)}",
                     retry_after=float(retry) if retry else None,
                 ) from exc
         if told == 0:
@@ -59,13 +64,34 @@ class SlackNotifier:
         message = _message(notice)
         channel = await self._settings.alerts_channel(Platform.SLACK, team)
         if channel:
-            await client.chat_postMessage(channel=channel, **message)
-            return 1
-        admins = await self._admins(client, workspace)
-        for user in admins:
+            try:
+                await client.chat_postMessage(channel=channel, **message)
+                return 1
+            except SlackApiError as exc:
+                if _error(exc) not in CHANNEL_CLOSED:
+                    raise
+                logger.warning(
+                    "slack: the alerts channel of team %s refuses the bot (%s); "
+                    "telling the admins by DM",
+                    team,
+                    _error(exc),
+                )
+        told = 0
+        for user in await self._admins(client, workspace):
+            told += await self._direct(client, user, message)
+        return told
+
+    async def _direct(self, client: AsyncWebClient, user: str, message: dict[str, Any]) -> int:
+        """1 when `user` got the DM, 0 when Slack says they never can."""
+        try:
             opened = await client.conversations_open(users=user)
             await client.chat_postMessage(channel=opened["channel"]["id"], **message)
-        return len(admins)
+        except SlackApiError as exc:
+            if _error(exc) not in USER_UNREACHABLE:
+                raise
+            logger.info("slack: an admin cannot be sent a DM: %s", _error(exc))
+            return 0
+        return 1
 
     async def _admins(self, client: AsyncWebClient, workspace: Workspace) -> list[str]:
         made = [
@@ -73,16 +99,25 @@ class SlackNotifier:
             for m in await self._workspaces.list_members(workspace.id)
             if m.platform is Platform.SLACK and m.role is Role.ADMIN
         ]
-        listed = await client.users_list(limit=200)
-        people: list[dict[str, Any]] = listed.get("members", [])
-        team_admins = [
-            u["id"]
-            for u in people
-            if (u.get("is_admin") or u.get("is_owner"))
-            and not u.get("is_bot")
-            and not u.get("deleted")
-        ]
+        team_admins: list[str] = []
+        pages = 0
+        async for page in await client.users_list(limit=200):
+            people: list[dict[str, Any]] = page.get("members", [])
+            team_admins += [
+                u["id"]
+                for u in people
+                if (u.get("is_admin") or u.get("is_owner"))
+                and not u.get("is_bot")
+                and not u.get("deleted")
+            ]
+            pages += 1
+            if pages >= MAX_USER_PAGES:
+                break
         return list(dict.fromkeys([*made, *team_admins]))[:MAX_ADMIN_DMS]
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response else ""
 
 
 def _message(notice: Notice) -> dict[str, Any]:

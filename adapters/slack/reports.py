@@ -31,8 +31,12 @@ def help_text(*, admin: bool) -> str:
     return "\n".join(lines)
 
 
+def _count(n: int, thing: str) -> str:
+    return f"{n:,} {thing}{'s' if n != 1 else ''}"
+
+
 def _credits(n: int) -> str:
-    return f"{n:,} credit{'s' if n != 1 else ''}"
+    return _count(n, "credit")
 
 
 def balance_text(status: CreditStatus) -> str:
@@ -44,7 +48,7 @@ def balance_text(status: CreditStatus) -> str:
         f"Remaining: *{_credits(balance.remaining)}*"
         f" (monthly {balance.monthly_remaining:,} of {balance.monthly_allocation:,},"
         f" packs {balance.packs_remaining:,})",
-        f"Used this month: {balance.monthly_used:,} monthly credits",
+        f"Used this month: {_count(balance.monthly_used, 'monthly credit')}",
         f"Renews on {cycle.renewal.isoformat()}",
     ]
     if status.paused:
@@ -74,7 +78,8 @@ def usage_text(report: UsageReport) -> str:
         f" · packs left: {balance.packs_remaining:,} · renews on {report.cycle.renewal}",
         "*By member*",
         *[
-            f"• {escape(m.member)}: {_credits(m.credits)} in {m.interactions} interactions"
+            f"• {escape(m.member)}: {_credits(m.credits)}"
+            f" in {_count(m.interactions, 'interaction')}"
             + (f" (cap {m.cap:,})" if m.cap is not None else "")
             for m in figures.by_member
         ],
@@ -96,8 +101,9 @@ def own_usage_text(report: UsageReport, *, member_id: int) -> str:
     used = mine.credits if mine else 0
     count = mine.interactions if mine else 0
     cap = f" Your monthly cap is {mine.cap:,}." if mine and mine.cap is not None else ""
+    interactions = _count(count, "AI interaction")
     return (
-        f"You used {_credits(used)} in {count} AI interactions since {report.since}.{cap} "
+        f"You used {_credits(used)} in {interactions} since {report.since}.{cap} "
         f"The workspace has {_credits(report.balance.remaining)} left; "
         f"it renews on {report.cycle.renewal}."
     )
@@ -108,7 +114,8 @@ def audit_text(
 ) -> str:
     if not records:
         return f"No AI interactions in the last {days} days."
-    lines = [f"*AI audit log* — {len(records)} interactions in the last {days} days; latest:"]
+    total = _count(len(records), "interaction")
+    lines = [f"*AI audit log* — {total} in the last {days} days; latest:"]
     for r in list(records)[-shown:][::-1]:
         who = escape(members.get(r.member_id, f"member {r.member_id}"))
         tools = ", ".join(r.tools) or "no tools"

@@ -19,6 +19,8 @@ from core.workspaces import Member, Platform, Role, Workspace
 
 logger = logging.getLogger(__name__)
 
+ADMINS_ONLY = "Only workspace admins can buy credits."
+
 
 class SlackViews:
     def __init__(self, *, services: SlackServices, people: SlackPeople) -> None:
@@ -40,7 +42,10 @@ class SlackViews:
     ) -> None:
         found = await self._admin(body, client)
         size = form_values(view).get("size", "")
-        if found is None or not size.isdigit() or int(size) not in self._services.pack_sizes:
+        if found is None:
+            await ack(response_action="errors", errors={"size": ADMINS_ONLY})
+            return
+        if not size.isdigit() or int(size) not in self._services.pack_sizes:
             await ack(response_action="errors", errors={"size": "Pick one of the pack sizes."})
             return
         channel = view.get("private_metadata", "")
@@ -52,10 +57,11 @@ class SlackViews:
     ) -> None:
         channel, _, size = view.get("private_metadata", "").partition("|")
         found = await self._admin(body, client)
-        if found is None or not size.isdigit():
-            await ack(response_action="errors", errors={"size": "Only an admin can buy credits."})
+        await ack()  # the confirm modal has no input to hang an error on: say it instead
+        if found is None or not size.isdigit() or int(size) not in self._services.pack_sizes:
+            refusal = ADMINS_ONLY if found is None else f"No pack of {size or '?'} credits is sold."
+            await _tell(client, channel, body["user"]["id"], f":no_entry: {refusal}")
             return
-        await ack()
         workspace, member = found
         try:
             balance = await self._services.admin.buy_pack(workspace.name, int(size))
@@ -78,38 +84,60 @@ class SlackViews:
             )
             return
         workspace, member = found
-        values = form_values(view)
-        stored = await self._services.llm_settings.load(workspace.id)
-        own = WorkspaceLLM(
-            provider=values.get("provider", ""),
-            model=values.get("model", ""),
-            base_url=values.get("base_url"),
-            azure_deployment=values.get("azure_deployment"),
-            api_version=values.get("api_version"),
-            api_key=values.get("api_key") or (stored.api_key if stored else None),
-        )
         try:
-            LLMConfig(
-                provider=own.provider,
-                model=own.model,
-                api_key=own.api_key,
-                base_url=own.base_url,
-                azure_deployment=own.azure_deployment,
-                api_version=own.api_version,
-            )
-        except SetGetError as exc:
-            await ack(response_action="errors", errors={_field_of(str(exc)): str(exc)})
+            stored = await self._services.llm_settings.load(workspace.id)
+        except SetGetError:  # a key sealed under another SETGET_SECRET_KEY: it must be re-entered
+            stored = None
+        own = _settings_from(form_values(view), stored)
+        errors = _problems(own)
+        if not errors:
+            try:
+                await self._services.llm_settings.save(workspace.id, own)
+            except SetGetError as exc:  # e.g. no SETGET_SECRET_KEY to seal the key with
+                logger.warning(
+                    "slack: model settings of workspace %d not saved: %s", workspace.id, exc
+                )
+                errors = {"api_key": f"Not saved: {exc}."}
+        if errors:
+            await ack(response_action="errors", errors=errors)
             return
         await ack()
-        await self._services.llm_settings.save(workspace.id, own)
         what = own.model or own.azure_deployment or ""
+        key = "; the API key is stored encrypted" if own.api_key else ""
         await _tell(
             client,
             view.get("private_metadata", ""),
             member.external_id,
-            f":white_check_mark: {workspace.name} now answers with {own.provider} {what}; "
-            "the API key is stored encrypted.",
+            f":white_check_mark: {workspace.name} now answers with {own.provider} {what}{key}.",
         )
+
+
+def _settings_from(values: dict[str, str], stored: WorkspaceLLM | None) -> WorkspaceLLM:
+    """The submitted settings; an empty key field keeps the stored key."""
+    return WorkspaceLLM(
+        provider=values.get("provider", ""),
+        model=values.get("model", ""),
+        base_url=values.get("base_url"),
+        azure_deployment=values.get("azure_deployment"),
+        api_version=values.get("api_version"),
+        api_key=values.get("api_key") or (stored.api_key if stored else None),
+    )
+
+
+def _problems(own: WorkspaceLLM) -> dict[str, str]:
+    """What is wrong with the settings, by modal field (nothing: they can be saved)."""
+    try:
+        LLMConfig(
+            provider=own.provider,
+            model=own.model,
+            api_key=own.api_key,
+            base_url=own.base_url,
+            azure_deployment=own.azure_deployment,
+            api_version=own.api_version,
+        )
+    except SetGetError as exc:
+        return {_field_of(str(exc)): str(exc)}
+    return {}
 
 
 def _field_of(message: str) -> str:
