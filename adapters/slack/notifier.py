@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from cachetools import TTLCache
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,6 +37,10 @@ class SlackNotifier:
         self._settings = settings
         self._workspaces = workspaces
         self._client_for = client_for
+        # Who already got each notice: when Slack fails half-way (the second of two teams,
+        # the third admin's DM), the retry tells only the rest. Kept per process for a day;
+        # a retry on another replica may repeat a message, never skip one.
+        self._told: TTLCache[str, set[str]] = TTLCache(maxsize=10_000, ttl=86_400)
 
     @property
     def platform(self) -> Platform:
@@ -43,12 +48,13 @@ class SlackNotifier:
 
     async def deliver(self, workspace: Workspace, notice: Notice) -> None:
         told = 0
+        done = self._told.setdefault(notice.ref, set()) if notice.ref else set()
         for team in await self._settings.linked(workspace.id, Platform.SLACK):
             client = await self._client_for(team)
             if client is None:
                 continue  # linked, but the app is not installed there
             try:
-                told += await self._tell_team(client, workspace, team, notice)
+                told += await self._tell_team(client, workspace, team, notice, done)
             except SlackApiError as exc:
                 retry = exc.response.headers.get("Retry-After") if exc.response else None
                 raise DeliveryFailed(
@@ -59,13 +65,21 @@ class SlackNotifier:
             raise NoRecipient("no Slack alerts channel and no known Slack admin to tell")
 
     async def _tell_team(
-        self, client: AsyncWebClient, workspace: Workspace, team: str, notice: Notice
+        self,
+        client: AsyncWebClient,
+        workspace: Workspace,
+        team: str,
+        notice: Notice,
+        done: set[str],
     ) -> int:
         message = _message(notice)
         channel = await self._settings.alerts_channel(Platform.SLACK, team)
         if channel:
+            if f"{team}:{channel}" in done:
+                return 1
             try:
                 await client.chat_postMessage(channel=channel, **message)
+                done.add(f"{team}:{channel}")
                 return 1
             except SlackApiError as exc:
                 if _error(exc) not in CHANNEL_CLOSED:
@@ -78,7 +92,13 @@ class SlackNotifier:
                 )
         told = 0
         for user in await self._admins(client, workspace):
-            told += await self._direct(client, user, message)
+            if f"{team}:dm:{user}" in done:
+                told += 1
+                continue
+            reached = await self._direct(client, user, message)
+            if reached:
+                done.add(f"{team}:dm:{user}")
+            told += reached
         return told
 
     async def _direct(self, client: AsyncWebClient, user: str, message: dict[str, Any]) -> int:

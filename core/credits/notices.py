@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from core.credits.alerts import AlertKind, UsageAlert
@@ -19,6 +19,7 @@ class Notice:
     title: str
     text: str
     urgent: bool  # AI is paused: someone has to act for members to get answers
+    ref: str = ""  # which alert: a notifier that reached some admins skips them on a retry
 
 
 def notice_for(
@@ -32,13 +33,14 @@ def notice_for(
         balance = None  # the cycle moved on since: its figures would describe another month
     match alert.kind:
         case AlertKind.THRESHOLD:
-            return _threshold(workspace, alert, balance, renews_on)
+            notice = _threshold(workspace, alert, balance, renews_on)
         case AlertKind.PAUSED:
-            return _paused(workspace, alert, balance, renews_on)
+            notice = _paused(workspace, alert, balance, renews_on)
         case AlertKind.PACK_PURCHASED:
-            return _pack(workspace, balance)
+            notice = _pack(workspace, balance)
         case AlertKind.RENEWED:
-            return _renewed(workspace, balance, renews_on)
+            notice = _renewed(workspace, balance, renews_on)
+    return replace(notice, ref=f"{alert.workspace_id}:{alert.dedupe_key}")
 
 
 def _threshold(

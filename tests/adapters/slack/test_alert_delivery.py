@@ -271,3 +271,28 @@ async def test_pack_purchases_and_renewals_are_announced_in_the_alerts_channel(
     assert "20 monthly credits available to acme" in renewal.args["text"]
     assert "100 credits in packs carry over" in renewal.args["text"]
     assert {pack.args["channel"], renewal.args["channel"]} == {"C0ALERTS"}
+
+
+async def test_a_retry_after_a_partial_failure_tells_only_the_admins_not_yet_told(
+    deployment: Deployment,
+) -> None:
+    await deployment.bot.app.admin.add_admin("acme", Platform.SLACK, "U0BOB")
+    failed_once: list[str] = []
+
+    def flaky(call: SlackCall) -> dict[str, Any]:
+        user = str(call.args["users"])
+        if user == "U0ALICE" and not failed_once:
+            failed_once.append(user)
+            return {"ok": False, "error": "internal_error"}
+        return {"ok": True, "channel": {"id": f"D{user}"}}
+
+    deployment.slack.answer("conversations.open", flaky)
+    for credits in (6, 6, 3):
+        await deployment.charge(credits)
+
+    assert await deployment.deliver() == DeliveryReport(retried=1)
+    assert [c.args["channel"] for c in deployment.sent()] == ["DU0BOB"]  # told before the failure
+    deployment.clock.advance(seconds=31)
+    assert await deployment.deliver() == DeliveryReport(delivered=1)
+
+    assert sorted(c.args["channel"] for c in deployment.sent()) == ["DU0ALICE", "DU0BOB"]
