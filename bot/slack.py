@@ -139,9 +139,9 @@ async def serve_http(
 
 async def serve_socket(app: App, *, on_ready: Callable[[str], None] | None = None) -> None:
     """Connect to Slack over Socket Mode (no public endpoint) until cancelled."""
-    token = app.settings.slack_app_token
-    assert token is not None  # slack_config refuses to start without it
     async with slack_runtime(app, socket=True) as runtime:
+        token = app.settings.slack_app_token
+        assert token is not None  # slack_runtime refused to start without it
         scheduler = build_scheduler(
             app, notifier=runtime.notifier, poll_seconds=app.settings.alert_poll_seconds
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 from typing import Any
 
 from adapters.slack.streaming import PLACEHOLDER
@@ -194,3 +195,16 @@ async def test_replicas_on_one_database_answer_and_charge_a_message_once(
     assert len(bot.slack.calls_to("chat.postMessage")) == 1
     assert len(bot.slack.calls_to("chat.update")) >= 1
     assert await bot.remaining() == 499
+
+
+async def test_the_health_check_says_whether_the_database_answers(bot: SlackBot) -> None:
+    async with bot.http.get(f"{bot.url}/healthz") as resp:
+        assert (resp.status, await resp.json()) == (200, {"status": "ok"})
+    await bot.app.db.dispose()
+    broken = open_database("sqlite:////nonexistent-dir/setget.db", pool_size=1)
+    async with (
+        serve(replace(bot.app, db=broken), bot.slack) as url,
+        bot.http.get(f"{url}/healthz") as resp,
+    ):
+        assert (resp.status, await resp.json()) == (503, {"status": "database unreachable"})
+    await broken.dispose()
