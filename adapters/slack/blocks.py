@@ -97,18 +97,31 @@ def decided_blocks(action: ProposedAction, *, by: str, decision: Decision | None
     return [*_what_changes(action), context(text)]
 
 
+def modal(
+    callback_id: str, *, title: str, submit: str, metadata: str, blocks: list[Block]
+) -> dict[str, Any]:
+    """A modal whose submission comes back to `callback_id` with `metadata`."""
+    return {
+        "type": "modal",
+        "callback_id": callback_id,
+        "private_metadata": metadata,
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": submit},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": blocks,
+    }
+
+
 def buy_modal(sizes: Sequence[int], *, channel: str) -> dict[str, Any]:
     options = [
         {"text": {"type": "plain_text", "text": f"{n:,} credits"}, "value": str(n)} for n in sizes
     ]
-    return {
-        "type": "modal",
-        "callback_id": BUY_VIEW,
-        "private_metadata": channel,
-        "title": {"type": "plain_text", "text": "Buy AI credits"},
-        "submit": {"type": "plain_text", "text": "Buy pack"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        BUY_VIEW,
+        title="Buy AI credits",
+        submit="Buy pack",
+        metadata=channel,
+        blocks=[
             {
                 "type": "input",
                 "block_id": "size",
@@ -122,7 +135,7 @@ def buy_modal(sizes: Sequence[int], *, channel: str) -> dict[str, Any]:
             },
             context("Packs never expire and are used after the monthly allocation."),
         ],
-    }
+    )
 
 
 PROVIDERS = ("openai", "azure", "anthropic", "openai-compatible")
@@ -156,14 +169,12 @@ def config_modal(*, channel: str, own: WorkspaceLLM | None) -> dict[str, Any]:
         if has_key
         else ("No key is stored (OpenAI-compatible servers such as vLLM or Ollama may need none).")
     )
-    return {
-        "type": "modal",
-        "callback_id": CONFIG_VIEW,
-        "private_metadata": channel,
-        "title": {"type": "plain_text", "text": "SetGet AI model"},
-        "submit": {"type": "plain_text", "text": "Save"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        CONFIG_VIEW,
+        title="SetGet AI model",
+        submit="Save",
+        metadata=channel,
+        blocks=[
             {
                 "type": "input",
                 "block_id": "provider",
@@ -183,7 +194,7 @@ def config_modal(*, channel: str, own: WorkspaceLLM | None) -> dict[str, Any]:
             _text_input("api_key", "API key", initial=None),
             context(key_hint),
         ],
-    }
+    )
 
 
 def form_values(view: dict[str, Any]) -> dict[str, str]:
@@ -204,17 +215,15 @@ BUY_CONFIRM_VIEW = "setget_buy_confirm"
 
 def buy_confirm_modal(credits: int, *, workspace: str, channel: str) -> dict[str, Any]:
     """The second step of a purchase: say exactly what will be bought, then confirm."""
-    return {
-        "type": "modal",
-        "callback_id": BUY_CONFIRM_VIEW,
-        "private_metadata": f"{channel}|{credits}",
-        "title": {"type": "plain_text", "text": "Confirm purchase"},
-        "submit": {"type": "plain_text", "text": "Confirm purchase"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
+    return modal(
+        BUY_CONFIRM_VIEW,
+        title="Confirm purchase",
+        submit="Confirm purchase",
+        metadata=f"{channel}|{credits}",
+        blocks=[
             section(
                 f"Buy a pack of *{credits:,} credits* for workspace *{escape(workspace)}*? "
                 "They are available at once and never expire."
             )
         ],
-    }
+    )

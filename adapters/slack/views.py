@@ -9,7 +9,7 @@ from typing import Any
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.llm.factory import LLMConfig
+from adapters.llm.factory import config_for
 from adapters.slack.blocks import buy_confirm_modal, form_values
 from adapters.slack.people import SlackPeople
 from adapters.slack.services import SlackServices
@@ -127,14 +127,7 @@ def _settings_from(values: dict[str, str], stored: WorkspaceLLM | None) -> Works
 def _problems(own: WorkspaceLLM) -> dict[str, str]:
     """What is wrong with the settings, by modal field (nothing: they can be saved)."""
     try:
-        LLMConfig(
-            provider=own.provider,
-            model=own.model,
-            api_key=own.api_key,
-            base_url=own.base_url,
-            azure_deployment=own.azure_deployment,
-            api_version=own.api_version,
-        )
+        config_for(own)
     except SetGetError as exc:
         return {_field_of(str(exc)): str(exc)}
     return {}
