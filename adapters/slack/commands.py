@@ -133,9 +133,15 @@ class SlackCommands:
         )
 
     async def alerts_channel(self, cmd: SlashCommand) -> None:
+        off = cmd.args.lower() == "off"
         await self._services.channel_settings.set_alerts_channel(
-            Platform.SLACK, cmd.team, cmd.channel
+            Platform.SLACK, cmd.team, None if off else cmd.channel
         )
+        if off:
+            await cmd.say(
+                f"Usage alerts for {cmd.workspace.name} now go to the admins by direct message."
+            )
+            return
         await cmd.say(
             f"Usage alerts for {cmd.workspace.name} now go to <#{cmd.channel}> "
             "(75 %, 90 %, 100 %, renewals and pack purchases)."

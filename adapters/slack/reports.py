@@ -17,7 +17,7 @@ HELP = [
     ("plan", "the workspace's plan and what it includes", False),
     ("project KEY", "bind this channel to a project (no KEY: show the binding)", False),
     ("buy", "buy a credit pack", True),
-    ("alerts-channel", "send usage alerts to this channel", True),
+    ("alerts-channel [off]", "send usage alerts to this channel (off: to admins by DM)", True),
     ("config", "the model of a self-hosted workspace", True),
     ("audit", "recent AI interactions, and the log as a file", True),
 ]

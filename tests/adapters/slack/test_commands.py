@@ -47,8 +47,8 @@ async def test_help_lists_admin_commands_only_to_admins(bot: SlackBot) -> None:
 
     assert "`/setget balance`" in member
     assert "`/setget project KEY`" in member
-    assert not any(f"`/setget {name}`" in member for name in ADMIN_COMMANDS)
-    assert all(f"`/setget {name}`" in admin for name in ADMIN_COMMANDS)
+    assert not any(f"`/setget {name}" in member for name in ADMIN_COMMANDS)
+    assert all(f"`/setget {name}" in admin for name in ADMIN_COMMANDS)
     assert await reply(bot, "", user="U0BOB") == member  # `/setget` alone is the help
 
 
@@ -122,6 +122,15 @@ async def test_an_admin_the_operator_added_may_use_admin_commands(bot: SlackBot)
     assert await SqlChannelSettings(bot.app.db).alerts_channel(Platform.SLACK, "T0001") == (
         "C0ALERTS"
     )
+
+
+async def test_alerts_go_back_to_admin_dms_when_the_channel_is_turned_off(bot: SlackBot) -> None:
+    await reply(bot, "alerts-channel", user="U0ALICE", channel="C0ALERTS")
+
+    text = await reply(bot, "alerts-channel off", user="U0ALICE", channel="C0ALERTS")
+
+    assert text == "Usage alerts for acme now go to the admins by direct message."
+    assert await SqlChannelSettings(bot.app.db).alerts_channel(Platform.SLACK, "T0001") is None
 
 
 async def test_slack_admin_flags_are_asked_once_and_cached(bot: SlackBot) -> None:
