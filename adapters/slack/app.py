@@ -14,6 +14,11 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
+from slack_sdk.http_retry.builtin_async_handlers import (
+    AsyncConnectionErrorRetryHandler,
+    AsyncRateLimitErrorRetryHandler,
+    AsyncServerErrorRetryHandler,
+)
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
@@ -66,11 +71,18 @@ class SlackConfig:
 
 def web_client(config: SlackConfig, session: aiohttp.ClientSession | None = None) -> AsyncWebClient:
     """The Web API client; with a shared `session`, every call reuses its connections (Bolt
-    passes the session on to the client it makes for each request)."""
+    passes the session and the retry handlers on to the client it makes for each request).
+    A dropped connection, a 5xx or a 429 (after its `Retry-After`) is retried, so an answer
+    someone paid for still reaches them when Slack hiccups."""
     return AsyncWebClient(
         token=None if config.oauth else config.bot_token,
         base_url=config.api_url or AsyncWebClient.BASE_URL,
         session=session,
+        retry_handlers=[
+            AsyncConnectionErrorRetryHandler(max_retry_count=2),
+            AsyncServerErrorRetryHandler(max_retry_count=2),
+            AsyncRateLimitErrorRetryHandler(max_retry_count=2),
+        ],
     )
 
 

@@ -156,7 +156,13 @@ class SlackConversations:
         if answer.duplicate:
             await reply.remove()
             return
-        await reply.finish(answer.text, footer=answer.footer)
+        try:
+            await reply.finish(answer.text, footer=answer.footer)
+        except SlackApiError as exc:
+            # Slack refused to edit the placeholder even after retries: the answer is paid
+            # for, so it goes to the thread as a new message instead.
+            logger.warning("slack: the final edit failed (%s); posting the answer", _error(exc))
+            await reply.post_instead(answer.text, footer=answer.footer)
         for action in answer.proposals:
             await client.chat_postMessage(
                 channel=message.channel,
@@ -164,6 +170,10 @@ class SlackConversations:
                 text=f"Proposed action #{action.id}: {action.draft.summary}",
                 blocks=proposal_blocks(action, requester=message.user),
             )
+
+
+def _error(exc: SlackApiError) -> str:
+    return str(exc.response.get("error", "")) if exc.response else ""
 
 
 def _from_a_bot(event: dict[str, Any], context: dict[str, Any]) -> bool:

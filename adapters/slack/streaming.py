@@ -72,13 +72,21 @@ class StreamedReply:
         pieces = split(to_mrkdwn(text))
         last = len(pieces) - 1
         await self._update(pieces[0], footer=footer if last == 0 else None, quiet=False)
-        sent = [self._ts or ""]
-        for i, piece in enumerate(pieces[1:], start=1):
+        return [self._ts or "", *await self._post(pieces[1:], footer=footer)]
+
+    async def post_instead(self, text: str, *, footer: str) -> list[str]:
+        """The whole answer as new messages in the thread (when the placeholder cannot be
+        edited)."""
+        return await self._post(split(to_mrkdwn(text)), footer=footer)
+
+    async def _post(self, pieces: list[str], *, footer: str) -> list[str]:
+        sent = []
+        for i, piece in enumerate(pieces):
             posted = await self._client.chat_postMessage(
                 channel=self._channel,
                 thread_ts=self._thread_ts,
                 text=piece,
-                blocks=answer_blocks(piece, footer=footer if i == last else None),
+                blocks=answer_blocks(piece, footer=footer if i == len(pieces) - 1 else None),
             )
             sent.append(str(posted["ts"]))
         return sent

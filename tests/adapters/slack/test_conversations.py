@@ -208,3 +208,26 @@ async def test_the_health_check_says_whether_the_database_answers(bot: SlackBot)
     ):
         assert (resp.status, await resp.json()) == (503, {"status": "database unreachable"})
     await broken.dispose()
+
+
+async def test_a_slack_server_error_on_the_final_edit_is_retried(bot: SlackBot) -> None:
+    bot.slack.fail("chat.update", status=500)  # streaming is instant here: this is the answer
+
+    await bot.event(mention_event(COUNT, ts=ROOT))
+
+    taken = [c for c in bot.slack.calls_to("chat.update") if not c.failed]
+    assert footer(taken[-1].args["blocks"]).startswith("simple question · 1 credit")
+    assert await bot.remaining() == 499
+
+
+async def test_an_answer_slack_will_not_edit_in_is_posted_in_the_thread(bot: SlackBot) -> None:
+    bot.slack.fail("chat.update", times=10, error="cant_update_message")
+
+    await bot.event(mention_event(COUNT, ts=ROOT))
+
+    placeholder, answer = bot.slack.calls_to("chat.postMessage")
+    assert placeholder.args["text"] == PLACEHOLDER
+    assert answer.args["thread_ts"] == ROOT
+    assert "open work items in WEB" in answer.args["text"]
+    assert footer(answer.args["blocks"]).startswith("simple question · 1 credit")
+    assert await bot.remaining() == 499
