@@ -110,6 +110,7 @@ class DeliveryReport:
     retried: int = 0
     given_up: int = 0
     skipped: int = 0  # another replica held the lease
+    merged: int = 0  # said by another notice of the same batch (100 % within "paused")
 
 
 class _Outcome(enum.StrEnum):
@@ -117,6 +118,7 @@ class _Outcome(enum.StrEnum):
     RETRIED = "retried"
     GIVEN_UP = "given_up"
     SKIPPED = "skipped"
+    MERGED = "merged"
 
 
 @dataclass(frozen=True)
@@ -166,10 +168,25 @@ class AlertDispatcher:
         if not due:
             return DeliveryReport()
         workspaces = {w.id: w for w in await self._workspaces.list_workspaces()}
+        # A charge that empties the pool records both "100 % used" and "paused"; admins get
+        # the paused notice, which says both, instead of two near-identical urgent messages.
+        paused = {(p.alert.workspace_id, p.alert.cycle_start) for p in due if _pauses(p)}
         outcomes: Counter[_Outcome] = Counter()
         for pending in due:
+            if _used_up(pending) and (pending.alert.workspace_id, pending.alert.cycle_start) in (
+                paused
+            ):
+                outcomes[await self._merge(pending)] += 1
+                continue
             outcomes[await self._deliver(pending, workspaces.get(pending.alert.workspace_id))] += 1
         return DeliveryReport(**{o.value: n for o, n in outcomes.items()})
+
+    async def _merge(self, pending: PendingAlert) -> _Outcome:
+        platform, now = self._notifier.platform, self._clock.now()
+        if not await self._outbox.lease(pending.id, platform, now, now + self._lease):
+            return _Outcome.SKIPPED
+        await self._outbox.delivered(pending.id, platform, now)
+        return _Outcome.MERGED
 
     async def _deliver(self, pending: PendingAlert, workspace: Workspace | None) -> _Outcome:
         platform, now = self._notifier.platform, self._clock.now()
@@ -229,6 +246,15 @@ class AlertDispatcher:
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
         return self._clock.now() + delay
+
+
+def _pauses(pending: PendingAlert) -> bool:
+    return pending.alert.kind is AlertKind.PAUSED
+
+
+def _used_up(pending: PendingAlert) -> bool:
+    alert = pending.alert
+    return alert.kind is AlertKind.THRESHOLD and (alert.percent or 0) >= 100
 
 
 class RenewalNotices:

@@ -121,6 +121,28 @@ async def test_a_charge_crossing_75_percent_reaches_the_admins_once(s: Setup) ->
     assert s.notifier.tries == 1
 
 
+async def test_emptying_the_pool_sends_the_paused_notice_alone(s: Setup) -> None:
+    """The 100 % alert and the paused alert of one charge would say the same thing twice."""
+    acme = await s.workspace("acme")
+    for n, usage in enumerate((SIX, TokenUsage(8_000, 0))):  # 6 + 2 = 8 of 8, no packs
+        await s.pool.reserve(acme, key=f"ev{n}", member=None)
+        await s.pool.settle(
+            acme, key=f"ev{n}", usage=usage, interaction_type=InteractionType.SIMPLE_QUESTION
+        )
+    dispatcher = s.dispatcher()
+
+    assert await dispatcher.deliver_due() == DeliveryReport(delivered=3, merged=1)
+    titles = [notice.title for _, notice in s.notifier.sent]
+    assert titles == [
+        "acme: 75% of monthly AI credits used",
+        "acme: 90% of monthly AI credits used",
+        "acme: AI paused, no credits left",
+    ]
+    assert "used all its AI credits" in s.notifier.sent[-1][1].text
+    s.clock.advance(hours=2)
+    assert await dispatcher.deliver_due() == DeliveryReport()  # the 100 % one is settled too
+
+
 async def test_only_workspaces_linked_to_the_platform_are_told(s: Setup) -> None:
     await s.threshold(await s.workspace("acme"))
     await s.threshold(await s.workspace("solo", link=None))
