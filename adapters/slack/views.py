@@ -113,14 +113,17 @@ class SlackViews:
 
 
 def _settings_from(values: dict[str, str], stored: WorkspaceLLM | None) -> WorkspaceLLM:
-    """The submitted settings; an empty key field keeps the stored key."""
+    """The submitted settings; an empty key field keeps the stored key, unless the provider
+    changed (a key is never sent to another provider than the one it was given for)."""
+    provider = values.get("provider", "")
+    kept = stored.api_key if stored and stored.provider == provider else None
     return WorkspaceLLM(
-        provider=values.get("provider", ""),
+        provider=provider,
         model=values.get("model", ""),
         base_url=values.get("base_url"),
         azure_deployment=values.get("azure_deployment"),
         api_version=values.get("api_version"),
-        api_key=values.get("api_key") or (stored.api_key if stored else None),
+        api_key=values.get("api_key") or kept,
     )
 
 

@@ -299,6 +299,18 @@ async def test_azure_settings_reopen_filled_in_and_save_again_with_the_stored_ke
     assert (saved.azure_deployment, saved.api_key) == ("chat-prod", API_KEY)
 
 
+async def test_a_key_is_not_carried_over_to_another_provider(solo: SlackBot) -> None:
+    await save_config(solo, provider="openai", model="gpt-4o", api_key=API_KEY)
+
+    status, body = await save_config(solo, provider="anthropic", model="claude-sonnet-4-5")
+
+    assert status == 200
+    assert "api_key is required" in body  # the OpenAI key is not sent to Anthropic
+    saved = await llm_settings_store(solo.app).load(solo.workspace.id)
+    assert saved is not None
+    assert (saved.provider, saved.api_key) == ("openai", API_KEY)  # nothing changed
+
+
 async def test_an_empty_key_field_keeps_the_stored_key(solo: SlackBot) -> None:
     await save_config(solo, provider="openai", model="gpt-4o", api_key=API_KEY)
 
