@@ -39,6 +39,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from tests.adapters.llm.fake_wire import anthropic_events, error_body, openai_events, sse
+from tests.local_server import LocalServer
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ class FakeLLMServer:
         self.fallback = fallback
         self._script: deque[Step] = deque()
         self._released = asyncio.Event()
-        self._runner: web.AppRunner | None = None
+        self._server = LocalServer()
         self.root = ""
 
     def script(self, *steps: Step) -> None:
@@ -143,18 +144,11 @@ class FakeLLMServer:
     async def start(self) -> None:
         app = web.Application()
         app.add_routes([web.post(path, self._handle) for path in self.paths()])
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.root = f"http://{host}:{port}"
+        self.root = await self._server.start(app)
 
     async def close(self) -> None:
         self._released.set()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()

@@ -9,7 +9,6 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiohttp import web
 
 from adapters.slack.app import SlackConfig, build_slack_app
 from adapters.slack.server import slack_web_app
@@ -30,6 +29,7 @@ from tests.adapters.slack.signing import (
     signed_headers,
     view_submission_body,
 )
+from tests.local_server import LocalServer
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 TEAM = "T0001"
@@ -153,7 +153,7 @@ class serve:
         self._services = slack_services(app, self._sessions)
         if chat is not None:
             self._services = replace(self._services, chat=chat)
-        self._runner: web.AppRunner | None = None
+        self._server = LocalServer()
         self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> str:
@@ -161,16 +161,10 @@ class serve:
         bolt = build_slack_app(
             self._config, services=self._services, engine=self._app.db.engine, session=self._http
         )
-        self._runner = web.AppRunner(slack_web_app(bolt, healthy=self._app.db.ping))
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = self._runner.addresses[0][1]
-        return f"http://127.0.0.1:{port}"
+        return await self._server.start(slack_web_app(bolt, healthy=self._app.db.ping))
 
     async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        await self._server.stop()
         if self._http is not None:
             await self._http.close()
         await self._sessions.aclose()

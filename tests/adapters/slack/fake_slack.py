@@ -43,6 +43,8 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.local_server import LocalServer
+
 # Arguments slack_sdk JSON-encodes when it sends them as form fields or query parameters.
 JSON_FIELDS = frozenset(
     {
@@ -135,7 +137,7 @@ class FakeSlack:
         self._filenames: dict[str, str] = {}
         self._ts_serial = 0
         self._id_serial = 0
-        self._runner: web.AppRunner | None = None
+        self._server = LocalServer()
         self._builtin: dict[str, Callable[[SlackCall], dict[str, Any]]] = {
             "auth.test": self._auth_test,
             "bots.info": self._bots_info,
@@ -177,19 +179,12 @@ class FakeSlack:
                 web.get("/socket", self._socket),
             ]
         )
-        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.root = f"http://{host}:{port}"
+        self.root = await self._server.start(app)
 
     async def close(self) -> None:
         for ws in self.sockets:
             await ws.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
-            self._runner = None
+        await self._server.stop()
 
     async def __aenter__(self) -> Self:
         await self.start()
