@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import reports
 from adapters.slack.blocks import buy_modal, config_modal
+from adapters.slack.errors import sentence
 from adapters.slack.messages import not_linked
 from adapters.slack.people import SlackPeople
 from adapters.slack.services import SlackServices
@@ -95,7 +96,7 @@ class SlackCommands:
         try:
             await handler(self, request)
         except SetGetError as exc:
-            await request.say(f":warning: {_sentence(exc)}")
+            await request.say(f":warning: {sentence(exc)}")
         except SlackApiError as exc:  # e.g. a form opened after its trigger expired
             logger.warning("slack: /setget %s failed: %s", name, exc.response.get("error"))
             await request.say(f":warning: Slack refused `/setget {name}` just now; try again.")
@@ -178,7 +179,7 @@ class SlackCommands:
             view=config_modal(channel=cmd.channel, own=own),
         )
         if unreadable is not None:
-            await cmd.say(f":warning: {_sentence(unreadable)} Enter the settings and key again.")
+            await cmd.say(f":warning: {sentence(unreadable)} Enter the settings and key again.")
 
     async def audit(self, cmd: SlashCommand) -> None:
         since = self._services.clock.now() - timedelta(days=AUDIT_DAYS)
@@ -202,12 +203,6 @@ class SlackCommands:
         except SlackApiError as exc:
             logger.warning("slack: upload of %s failed: %s", filename, exc.response.get("error"))
             await cmd.say(f":warning: Slack refused the file {filename}; the figures above stand.")
-
-
-def _sentence(exc: SetGetError) -> str:
-    text = str(exc)
-    end = "" if text.endswith((".", "?", "!")) else "."
-    return f"{text[:1].upper()}{text[1:]}{end}"
 
 
 COMMANDS: dict[str, tuple[Handler, bool]] = {

@@ -11,6 +11,7 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import CONFIRM, Block, context, decided_blocks
+from adapters.slack.errors import sentence
 from adapters.slack.messages import not_linked
 from adapters.slack.people import SlackPeople
 from adapters.slack.services import SlackServices
@@ -58,7 +59,7 @@ class SlackDecisions:
             await _update(client, channel, ts, _without_buttons(body, str(exc)))
             return
         except SetGetError as exc:
-            await _refuse(respond, f"{str(exc)[0].upper()}{str(exc)[1:]}.")
+            await _refuse(respond, sentence(exc))
             return
         await _update(client, channel, ts, blocks)
 

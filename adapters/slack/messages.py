@@ -17,6 +17,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import proposal_blocks
+from adapters.slack.errors import sentence, slack_error
 from adapters.slack.people import SlackPeople
 from adapters.slack.services import SlackServices
 from adapters.slack.streaming import StreamedReply
@@ -52,7 +53,7 @@ def not_linked(team: str) -> str:
 
 
 def out_of_credits(exc: OutOfCredits | MemberCapReached) -> str:
-    text = f":no_entry: {str(exc)[0].upper()}{str(exc)[1:]}."
+    text = f":no_entry: {sentence(exc)}"
     if isinstance(exc, OutOfCredits) and exc.can_buy_packs:
         text += " Admins can buy a credit pack with `/setget buy`."
     return text + " This thread stays readable."
@@ -161,7 +162,9 @@ class SlackConversations:
         except SlackApiError as exc:
             # Slack refused to edit the placeholder even after retries: the answer is paid
             # for, so it goes to the thread as a new message instead.
-            logger.warning("slack: the final edit failed (%s); posting the answer", _error(exc))
+            logger.warning(
+                "slack: the final edit failed (%s); posting the answer", slack_error(exc)
+            )
             await reply.post_instead(answer.text, footer=answer.footer)
         for action in answer.proposals:
             await client.chat_postMessage(
@@ -170,10 +173,6 @@ class SlackConversations:
                 text=f"Proposed action #{action.id}: {action.draft.summary}",
                 blocks=proposal_blocks(action, requester=message.user),
             )
-
-
-def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error", "")) if exc.response else ""
 
 
 def _from_a_bot(event: dict[str, Any], context: dict[str, Any]) -> bool:

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import context, section
+from adapters.slack.errors import slack_error
 from adapters.slack.mrkdwn import escape
 from core.channels import ChannelSettings
 from core.credits.delivery import DeliveryFailed, NoRecipient
@@ -58,7 +59,7 @@ class SlackNotifier:
             except SlackApiError as exc:
                 retry = exc.response.headers.get("Retry-After") if exc.response else None
                 raise DeliveryFailed(
-                    f"Slack refused the notice: {_error(exc)}",
+                    f"Slack refused the notice: {slack_error(exc)}",
                     retry_after=float(retry) if retry else None,
                 ) from exc
         if told == 0:
@@ -82,13 +83,13 @@ class SlackNotifier:
                 done.add(f"{team}:{channel}")
                 return 1
             except SlackApiError as exc:
-                if _error(exc) not in CHANNEL_CLOSED:
+                if slack_error(exc) not in CHANNEL_CLOSED:
                     raise
                 logger.warning(
                     "slack: the alerts channel of team %s refuses the bot (%s); "
                     "telling the admins by DM",
                     team,
-                    _error(exc),
+                    slack_error(exc),
                 )
         told = 0
         for user in await self._admins(client, workspace):
@@ -107,9 +108,9 @@ class SlackNotifier:
             opened = await client.conversations_open(users=user)
             await client.chat_postMessage(channel=opened["channel"]["id"], **message)
         except SlackApiError as exc:
-            if _error(exc) not in USER_UNREACHABLE:
+            if slack_error(exc) not in USER_UNREACHABLE:
                 raise
-            logger.info("slack: an admin cannot be sent a DM: %s", _error(exc))
+            logger.info("slack: an admin cannot be sent a DM: %s", slack_error(exc))
             return 0
         return 1
 
@@ -134,10 +135,6 @@ class SlackNotifier:
             if pages >= MAX_USER_PAGES:
                 break
         return list(dict.fromkeys([*made, *team_admins]))[:MAX_ADMIN_DMS]
-
-
-def _error(exc: SlackApiError) -> str:
-    return str(exc.response.get("error", "")) if exc.response else ""
 
 
 def _message(notice: Notice) -> dict[str, Any]:
