@@ -62,11 +62,25 @@ def workspace_llm(own: WorkspaceLLM, settings: Settings) -> LLMConfig:
     return config_for(own, timeout=settings.llm_timeout_seconds)
 
 
+async def own_llm(app: App, workspace: Workspace) -> WorkspaceLLM | None:
+    """A self-hosted workspace's own model settings, if any (cloud ones use the deployment's)."""
+    return None if workspace.metered else await llm_settings_store(app).load(workspace.id)
+
+
+def deployment_model(settings: Settings) -> ChatModel:
+    """The deployment's model from `SETGET_LLM_*`, else the offline demo model."""
+    config = deployment_llm(settings)
+    return build_chat_model(config) if config else OfflineModel()
+
+
 async def chat_model_for(app: App, workspace: Workspace) -> ChatModel:
     """A self-hosted workspace's own model, else the deployment's, else the offline model."""
-    own = None if workspace.metered else await llm_settings_store(app).load(workspace.id)
-    config = workspace_llm(own, app.settings) if own else deployment_llm(app.settings)
-    return build_chat_model(config) if config else OfflineModel()
+    own = await own_llm(app, workspace)
+    return (
+        build_chat_model(workspace_llm(own, app.settings))
+        if own
+        else deployment_model(app.settings)
+    )
 
 
 def count_tokens(text: str) -> int:
@@ -115,12 +129,10 @@ class ChatSessions:
     @asynccontextmanager
     async def __call__(self, workspace: Workspace) -> AsyncIterator[Conversations]:
         app = self._app
-        own = None if workspace.metered else await llm_settings_store(app).load(workspace.id)
+        own = await own_llm(app, workspace)
         if own is None:
             if self._shared is None:
-                config = deployment_llm(app.settings)
-                model = build_chat_model(config) if config else OfflineModel()
-                self._shared = conversations_with(app, model)
+                self._shared = conversations_with(app, deployment_model(app.settings))
             yield self._shared
             return
         model = build_chat_model(workspace_llm(own, app.settings))
