@@ -22,7 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler  # type: ignore[impo
 from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import-untyped]
 
 from adapters.storage.alert_outbox import SqlAlertOutbox
-from adapters.storage.channels import SqlEventClaims
+from adapters.storage.claims import SqlEventClaims
 from bot.app import App
 from core.credits.delivery import AlertDispatcher, DeliveryReport, Notifier, RenewalNotices
 

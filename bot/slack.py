@@ -22,7 +22,8 @@ from adapters.slack.notifier import SlackNotifier
 from adapters.slack.server import slack_web_app
 from adapters.slack.services import SlackServices
 from adapters.storage import SqlAuditLog, SqlThreadStore
-from adapters.storage.channels import SqlChannelSettings, SqlEventClaims
+from adapters.storage.channels import SqlChannelSettings
+from adapters.storage.claims import SqlEventClaims
 from bot.app import App
 from bot.conversation import ChatSessions, llm_settings_store
 from bot.scheduler import build_scheduler

@@ -1,9 +1,7 @@
-"""Chat channels: which project a channel is bound to, where a team's admins read alerts,
-and which platform messages have already been claimed for an answer."""
+"""Chat channels: which project a channel is bound to, and where a team's admins read alerts."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Protocol
 
 from core.errors import InvalidInput
@@ -29,14 +27,6 @@ class ChannelSettings(Protocol):
     async def linked(self, workspace_id: int, platform: Platform) -> list[str]:
         """The teams/guilds of `platform` linked to the workspace."""
         ...
-
-
-class EventClaims(Protocol):
-    async def claim(self, platform: Platform, key: str, now: datetime) -> bool:
-        """True for the first claim of `key`; every later claim (a retry, a replica) is False."""
-        ...
-
-    async def forget_before(self, cutoff: datetime) -> int: ...
 
 
 class Channels:

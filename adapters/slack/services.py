@@ -13,7 +13,8 @@ from core.assistant.audit import AuditLog
 from core.assistant.conversation import Assistant
 from core.assistant.llm_settings import LLMSettingsStore
 from core.assistant.threads import ThreadStore
-from core.channels import Channels, ChannelSettings, EventClaims
+from core.channels import Channels, ChannelSettings
+from core.claims import EventClaims
 from core.clock import Clock
 from core.credits.dashboard import UsageDashboard, UsageReport
 from core.credits.pool import CreditPool

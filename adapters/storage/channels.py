@@ -1,13 +1,11 @@
-"""Channel settings (project bindings, alert channels) and claimed platform events in SQL."""
+"""Channel settings in SQL: project bindings and alert channels."""
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import ColumnElement, delete, select, update
+from sqlalchemy import ColumnElement, select, update
 
 from adapters.storage.database import Database
-from adapters.storage.tables import channel_projects, platform_events, platform_links
+from adapters.storage.tables import channel_projects, platform_links
 from core.errors import NotFound
 from core.workspaces import Platform
 
@@ -80,26 +78,3 @@ def _link(platform: Platform, external_id: str) -> ColumnElement[bool]:
     return (platform_links.c.platform == platform.value) & (
         platform_links.c.external_id == external_id
     )
-
-
-class SqlEventClaims:
-    """One row per answered platform message: the primary key decides who answers it."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def claim(self, platform: Platform, key: str, now: datetime) -> bool:
-        async with self._db.write() as conn:
-            inserted = await conn.execute(
-                self._db.insert(platform_events)
-                .values(platform=platform.value, event_key=key, received_at=now)
-                .on_conflict_do_nothing()
-            )
-        return bool(inserted.rowcount == 1)
-
-    async def forget_before(self, cutoff: datetime) -> int:
-        async with self._db.write() as conn:
-            gone = await conn.execute(
-                delete(platform_events).where(platform_events.c.received_at < cutoff)
-            )
-        return int(gone.rowcount)

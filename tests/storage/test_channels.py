@@ -7,7 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from adapters.storage.channels import SqlChannelSettings, SqlEventClaims
+from adapters.storage.channels import SqlChannelSettings
+from adapters.storage.claims import SqlEventClaims
 from bot.app import App
 from core.channels import Channels
 from core.errors import InvalidInput, NotFound

@@ -14,7 +14,7 @@ import pytest
 
 from adapters.storage import Database, open_database
 from adapters.storage.alert_outbox import SqlAlertOutbox
-from adapters.storage.channels import SqlEventClaims
+from adapters.storage.claims import SqlEventClaims
 from bot.app import App, build_app
 from bot.scheduler import (
     alert_dispatcher,

@@ -1,0 +1,1 @@
+"""Defects found by trying the bot under faults and hostile input, each reproduced first."""
