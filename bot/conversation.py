@@ -11,8 +11,7 @@ from adapters.llm.factory import LLMConfig, build_chat_model, config_for
 from adapters.llm.tokens import count_text
 from adapters.offline import OfflineModel
 from adapters.secrets import SecretBox
-from adapters.storage import SqlActionStore, SqlAuditLog, SqlLLMSettingsStore, SqlThreadStore
-from adapters.storage.credit_store import SqlRecentRequests
+from adapters.storage import SqlActionStore, SqlLLMSettingsStore, SqlThreadStore
 from bot.app import App
 from bot.settings import Settings
 from core.assistant.actions import ActionDesk
@@ -105,10 +104,9 @@ def conversations_with(app: App, model: ChatModel) -> Conversations:
         tools=WorkTools(app.work_items),
         threads=SqlThreadStore(app.db),
         actions=desk,
-        audit=SqlAuditLog(app.db),
         clock=app.clock,
         count_tokens=count_tokens,
-        limits=RateLimits(requests=SqlRecentRequests(app.db), per_minute=settings.rate_limits()),
+        limits=RateLimits(per_minute=settings.rate_limits()),
         gate=app.llm_gate,
         policy=ConversationPolicy(
             history_budget=settings.history_budget_tokens, tool_budget=settings.tool_budget_tokens

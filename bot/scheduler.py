@@ -1,10 +1,11 @@
-"""The background jobs of a bot process: alert delivery, renewal notices, hold expiry, and
-forgetting old platform events.
+"""The background jobs of a bot process: alert delivery, renewal notices, hold expiry,
+answering again the messages a crashed process claimed, and forgetting old platform events.
 
 Run one scheduler per process. Every replica may run its own: each job is idempotent. A
 lease decides which replica sends an alert to a platform, a unique key records each
 renewal notice once, releasing expired holds and deleting old event claims are conditional
-statements that change nothing when another replica got there first. Renewal itself needs
+statements that change nothing when another replica got there first, and a claim whose lease
+expired is taken over by one conditional UPDATE, so one replica answers it. Renewal itself needs
 no job (the current cycle is computed from the anchor); the scheduler only sends notices.
 
 Each job is also a plain async function, which tests call directly instead of waiting.
@@ -32,6 +33,7 @@ RENEWALS_EVERY = timedelta(minutes=10)
 HOLDS_EVERY = timedelta(minutes=1)
 EVENTS_EVERY = timedelta(days=1)
 EVENTS_KEPT = timedelta(days=2)  # longer than any platform retries an event
+UNFINISHED_EVERY = timedelta(minutes=1)  # a crashed claim's lease runs 2 minutes
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -105,12 +107,30 @@ async def release_expired_holds(app: App) -> int:
 
 
 @_logged
+async def answer_unfinished(recover: Callable[[], Awaitable[int]]) -> int:
+    """Answer the messages whose claimant crashed between claim and answer."""
+    answered = await recover()
+    if answered:
+        logger.info("answered %d messages again that a crashed process had claimed", answered)
+    return answered
+
+
+@_logged
 async def forget_old_events(app: App) -> int:
     return await SqlEventClaims(app.db).forget_before(app.clock.now() - EVENTS_KEPT)
 
 
-def build_scheduler(app: App, *, notifier: Notifier, poll_seconds: float) -> AsyncIOScheduler:
-    """The jobs of this process, not started; `start()` it inside the running event loop."""
+def build_scheduler(
+    app: App,
+    *,
+    notifier: Notifier,
+    poll_seconds: float,
+    recover: Callable[[], Awaitable[int]] | None = None,
+) -> AsyncIOScheduler:
+    """The jobs of this process, not started; `start()` it inside the running event loop.
+
+    `recover` answers again the messages of a platform whose claimant crashed.
+    """
     scheduler = AsyncIOScheduler(timezone=UTC)
     now = datetime.now(UTC)
 
@@ -137,4 +157,6 @@ def build_scheduler(app: App, *, notifier: Notifier, poll_seconds: float) -> Asy
     every(record_renewal_notices, RENEWALS_EVERY, renewal_notices(app), at_start=True)
     every(release_expired_holds, HOLDS_EVERY, app)
     every(forget_old_events, EVENTS_EVERY, app)
+    if recover is not None:
+        every(answer_unfinished, UNFINISHED_EVERY, recover, at_start=True)
     return scheduler

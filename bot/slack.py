@@ -5,29 +5,28 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import aiohttp
 from aiohttp import web
+from cachetools import TTLCache
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.charts import usage_by_day_png
-from adapters.slack.app import SlackConfig, build_slack_app
-from adapters.slack.notifier import SlackNotifier
+from adapters.slack.alerts import SlackAlertSender
+from adapters.slack.app import SlackConfig, build_slack_app, web_client
+from adapters.slack.messages import SlackConversations
 from adapters.slack.server import slack_web_app
-from adapters.slack.services import SlackServices
-from adapters.storage import SqlAuditLog, SqlThreadStore
-from adapters.storage.channels import SqlChannelSettings
-from adapters.storage.claims import SqlEventClaims
 from bot.app import App
-from bot.conversation import ChatSessions, llm_settings_store
+from bot.chat import chat_layer
+from bot.conversation import ChatSessions
 from bot.scheduler import build_scheduler
-from core.channels import Channels
+from core.chat.alerts import ChatNotifier
+from core.credits.delivery import Notifier
 from core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
@@ -60,29 +59,12 @@ def slack_config(app: App, *, socket: bool) -> SlackConfig:
     )
 
 
-def slack_services(app: App, sessions: ChatSessions) -> SlackServices:
-    return SlackServices(
-        workspaces=app.workspace_store,
-        admin=app.admin,
-        pool=app.pool,
-        dashboard=app.dashboard,
-        channels=Channels(settings=SqlChannelSettings(app.db), work=app.work_items),
-        channel_settings=SqlChannelSettings(app.db),
-        claims=SqlEventClaims(app.db),
-        audit=SqlAuditLog(app.db),
-        threads=SqlThreadStore(app.db),
-        llm_settings=llm_settings_store(app),
-        clock=app.clock,
-        chat=sessions,
-        usage_chart=usage_by_day_png,
-    )
-
-
 @dataclass(frozen=True)
 class SlackRuntime:
     bolt: AsyncApp
     config: SlackConfig
-    notifier: SlackNotifier
+    notifier: Notifier
+    recover: Callable[[], Awaitable[int]]  # answer again what a crashed process claimed
 
 
 @asynccontextmanager
@@ -90,9 +72,8 @@ async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[Slac
     config = slack_config(app, socket=socket)
     sessions = ChatSessions(app)
     http = aiohttp.ClientSession()  # one connection pool for every Web API call
-    bolt = build_slack_app(
-        config, services=slack_services(app, sessions), engine=app.db.engine, session=http
-    )
+    layer = chat_layer(app, sessions)
+    bolt = build_slack_app(config, layer=layer, engine=app.db.engine, session=http)
     store = (
         AsyncSQLAlchemyInstallationStore(client_id=config.client_id, engine=app.db.engine)
         if config.oauth and config.client_id
@@ -106,11 +87,29 @@ async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[Slac
         bot = await store.async_find_bot(enterprise_id=None, team_id=team)
         return AsyncWebClient(token=bot.bot_token, base_url=base, session=http) if bot else None
 
-    notifier = SlackNotifier(
-        settings=SqlChannelSettings(app.db), workspaces=app.workspace_store, client_for=client_for
+    async def answering_client_for(team: str) -> AsyncWebClient | None:
+        """A team's client that retries as the listeners' client does (alerts have their
+        own backoff)."""
+        found = await client_for(team)
+        if found is None:
+            return None
+        client = web_client(config, http)
+        client.token = found.token
+        return client
+
+    notifier = ChatNotifier(
+        sender=SlackAlertSender(client_for=client_for),
+        settings=layer.services.channel_settings,
+        people=layer.people,
+        told=TTLCache(maxsize=10_000, ttl=86_400),
     )
+    conversations = SlackConversations(layer=layer, stream_interval=config.stream_interval)
+
+    async def recover() -> int:
+        return await conversations.answer_unfinished(answering_client_for)
+
     try:
-        yield SlackRuntime(bolt=bolt, config=config, notifier=notifier)
+        yield SlackRuntime(bolt=bolt, config=config, notifier=notifier, recover=recover)
     finally:
         await sessions.aclose()
         await http.close()
@@ -125,7 +124,10 @@ async def serve_http(
         await runner.setup()
         site = web.TCPSite(runner, host=host, port=port)
         scheduler = build_scheduler(
-            app, notifier=runtime.notifier, poll_seconds=app.settings.alert_poll_seconds
+            app,
+            notifier=runtime.notifier,
+            poll_seconds=app.settings.alert_poll_seconds,
+            recover=runtime.recover,
         )
         await site.start()
         scheduler.start()
@@ -144,7 +146,10 @@ async def serve_socket(app: App, *, on_ready: Callable[[str], None] | None = Non
         token = app.settings.slack_app_token
         assert token is not None  # slack_runtime refused to start without it
         scheduler = build_scheduler(
-            app, notifier=runtime.notifier, poll_seconds=app.settings.alert_poll_seconds
+            app,
+            notifier=runtime.notifier,
+            poll_seconds=app.settings.alert_poll_seconds,
+            recover=runtime.recover,
         )
         handler = AsyncSocketModeHandler(runtime.bolt, token.get_secret_value())
         scheduler.start()

@@ -10,8 +10,10 @@ SetGetError
  ├── CreditsUnavailable      no AI answer can be paid for right now
  │    ├── OutOfCredits       the workspace pool is exhausted (AI paused)
  │    ├── MemberCapReached   this member used their monthly cap; the team goes on
- │    └── PoolBusy           credits remain but answers in flight hold them all
+ │    ├── PoolBusy           credits remain but answers in flight hold them all
+ │    └── RateLimited        the workspace asked more than its plan's requests a minute
  ├── ReservationClosed       settle/release of an interaction that can no longer change
+ ├── ServiceUnavailable      a service the bot needs (the database) cannot be reached now
  └── ProviderError           the LLM provider failed; nothing is charged
       ├── ProviderTimeout
       ├── ProviderUnavailable  5xx or unreachable, after retries
@@ -66,11 +68,12 @@ class CreditsUnavailable(SetGetError):
 
 
 class OutOfCredits(CreditsUnavailable):
-    def __init__(self, *, workspace: str, renewal_date: date, can_buy_packs: bool) -> None:
-        how = "an admin can buy a credit pack" if can_buy_packs else "an admin can upgrade the plan"
+    def __init__(
+        self, *, workspace: str, renewal_date: date, can_buy_packs: bool, remedy: str
+    ) -> None:
         super().__init__(
             f"workspace {workspace!r} is out of AI credits: AI is paused until "
-            f"{renewal_date.isoformat()}, or {how}"
+            f"{renewal_date.isoformat()}, or {remedy}"
         )
         self.workspace = workspace
         self.renewal_date = renewal_date
@@ -97,8 +100,22 @@ class PoolBusy(CreditsUnavailable):
         self.workspace = workspace
 
 
+class RateLimited(CreditsUnavailable):
+    def __init__(self, *, workspace: str, per_minute: int) -> None:
+        super().__init__(
+            f"workspace {workspace!r} reached its limit of {per_minute} AI requests a minute; "
+            "try again in a moment"
+        )
+        self.per_minute = per_minute
+
+
 class ReservationClosed(SetGetError):
     """A settle or release arrived for an interaction that was already closed."""
+
+
+class ServiceUnavailable(SetGetError):
+    """A service the bot depends on cannot be reached; people are told to try again shortly
+    and the details (which server, why) go to the log only."""
 
 
 class ProviderError(SetGetError):

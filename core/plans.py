@@ -42,3 +42,12 @@ def monthly_allocation(plan: Plan, custom: int | None) -> int:
     if default is None:
         raise InvalidInput("the enterprise plan needs --allocation N (its custom monthly credits)")
     return default
+
+
+def remedy(plan: Plan) -> str:
+    """What gets a paused workspace answers again before renewal, on `plan`."""
+    if PLAN_TERMS[plan].can_buy_packs:
+        return "an admin can buy a credit pack"
+    if plan is Plan.ENTERPRISE:
+        return "ask the operator for more credits"
+    return "an admin can upgrade the plan"

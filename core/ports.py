@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 
+from core.assistant.audit import AuditRecord
+from core.assistant.threads import Turn
 from core.credits.alerts import UsageAlert
 from core.credits.balance import Balance
 from core.credits.cycles import Cycle
@@ -34,6 +36,14 @@ class CycleContext:
 
 
 @dataclass(frozen=True)
+class RateWindow:
+    """At most `limit` interactions of the workspace created since `since`, this one included."""
+
+    limit: int
+    since: datetime
+
+
+@dataclass(frozen=True)
 class HoldRequest:
     ctx: CycleContext
     key: str
@@ -41,6 +51,9 @@ class HoldRequest:
     amount: int  # 0 for an unmetered (self-hosted) interaction
     member_cap: int | None
     expires_at: datetime
+    # Counted under the workspace's balance lock, in the hold's transaction: a burst of
+    # concurrent holds admits exactly the limit.
+    rate: RateWindow | None = None
 
 
 class HoldStatus(enum.StrEnum):
@@ -48,6 +61,7 @@ class HoldStatus(enum.StrEnum):
     DUPLICATE = "duplicate"
     INSUFFICIENT = "insufficient"
     MEMBER_CAP = "member_cap"
+    RATE_LIMITED = "rate_limited"
 
 
 @dataclass(frozen=True)
@@ -58,12 +72,26 @@ class HoldOutcome:
 
 
 @dataclass(frozen=True)
+class AnswerRecord:
+    """What an answer leaves behind: its thread turns and its audit record.
+
+    Written in the transaction of the charge (exactly once, whichever way the settle
+    commits; a repeated settle of the key writes nothing), so an answer is charged if and
+    only if it is recorded. The store sets the audit record's `credits` to what was charged.
+    """
+
+    turns: tuple[Turn, ...]
+    audit: AuditRecord
+
+
+@dataclass(frozen=True)
 class SettleRequest:
     ctx: CycleContext
     key: str
     credits: int  # 0 for an unmetered (self-hosted) interaction
     usage: TokenUsage
     interaction_type: InteractionType
+    record: AnswerRecord | None = None
 
 
 class PackSource(enum.StrEnum):
@@ -112,8 +140,17 @@ class CreditStore(Protocol):
 
     async def settle(self, request: SettleRequest) -> Charge: ...
 
-    async def release(self, ctx: CycleContext, key: str) -> bool:
-        """Drop a hold without charge; False when there was nothing held under `key`."""
+    async def release(
+        self, ctx: CycleContext, key: str, *, record: AuditRecord | None = None
+    ) -> bool:
+        """Drop a hold without charge; False when there was nothing held under `key`. A
+        hold the sweep expired is closed too: an answer that arrives for it later (a stalled
+        replica) can no longer be charged, so a message answered again under another key is
+        paid for once.
+
+        `record` (why there is no answer) is written in the same transaction when the hold
+        was still open: held, or expired while the answer was being made.
+        """
         ...
 
     async def release_expired(self, ctx: CycleContext) -> int: ...

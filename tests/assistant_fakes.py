@@ -22,6 +22,17 @@ class InMemoryThreads:
         self._ids = itertools.count(1)
         self.threads: dict[tuple[int, Platform, str], Thread] = {}
         self.turns_by_thread: dict[int, list[Turn]] = {}
+        self.fail_with: Exception | None = None  # a test's injected write failure
+
+    def check_writable(self) -> None:
+        """Raise the injected failure: a fake store checks before an atomic step."""
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def append(self, turns: Sequence[Turn]) -> None:
+        self.check_writable()
+        for turn in turns:
+            self.turns_by_thread.setdefault(turn.thread_id, []).append(turn)
 
     async def open_thread(
         self, *, workspace_id: int, platform: Platform, key: str, project: str | None, now: datetime
@@ -36,8 +47,7 @@ class InMemoryThreads:
         return self.threads.get((workspace_id, platform, key))
 
     async def add_turns(self, *turns: Turn) -> None:
-        for turn in turns:
-            self.turns_by_thread.setdefault(turn.thread_id, []).append(turn)
+        self.append(turns)
 
     async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:
         return self.turns_by_thread.get(thread_id, [])[-limit:] if limit > 0 else []
@@ -97,9 +107,18 @@ class InMemoryActions:
 class InMemoryAudit:
     def __init__(self) -> None:
         self.records: list[AuditRecord] = []
+        self.fail_with: Exception | None = None  # a test's injected write failure
+
+    def check_writable(self) -> None:
+        if self.fail_with is not None:
+            raise self.fail_with
+
+    def append(self, entry: AuditRecord) -> None:
+        self.check_writable()
+        self.records.append(entry)
 
     async def record(self, entry: AuditRecord) -> None:
-        self.records.append(entry)
+        self.append(entry)
 
     async def entries(self, workspace_id: int, *, since: datetime | None) -> list[AuditRecord]:
         return [

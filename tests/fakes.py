@@ -8,6 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
+from core.assistant.audit import AuditRecord
 from core.credits.alerts import AlertKind, UsageAlert, pack_key, paused_key, threshold_key
 from core.credits.balance import (
     Balance,
@@ -26,6 +27,7 @@ from core.credits.usage import DayUsage, MemberUsage, TypeUsage, UsageFigures
 from core.errors import Conflict, NotFound, ReservationClosed, WorkspaceNotFound
 from core.plans import Plan
 from core.ports import (
+    AnswerRecord,
     CycleContext,
     HoldOutcome,
     HoldRequest,
@@ -34,6 +36,7 @@ from core.ports import (
     SettleRequest,
 )
 from core.workspaces import Member, Mode, Platform, Role, Workspace
+from tests.assistant_fakes import InMemoryAudit, InMemoryThreads
 
 
 class FakeClock:
@@ -68,9 +71,17 @@ class _Pool:
 
 
 class InMemoryStore:
-    """Workspace, credit and usage stores in one, atomic under one asyncio lock."""
+    """Workspace, credit and usage stores in one, atomic under one asyncio lock.
 
-    def __init__(self) -> None:
+    An answer's record (turns, audit) lands in `threads` and `audit` in the same atomic step
+    as its charge or release, or not at all, as in the SQL store's one transaction.
+    """
+
+    def __init__(
+        self, *, threads: InMemoryThreads | None = None, audit: InMemoryAudit | None = None
+    ) -> None:
+        self.threads = threads or InMemoryThreads()
+        self.audit = audit or InMemoryAudit()
         self._lock = asyncio.Lock()
         self._ids = itertools.count(1)
         self.workspaces: dict[int, Workspace] = {}
@@ -192,6 +203,9 @@ class InMemoryStore:
                 )
                 if used + request.amount > request.member_cap:
                     return HoldOutcome(HoldStatus.MEMBER_CAP, None, None)
+            rate = request.rate
+            if rate is not None and self._started_since(ctx.workspace_id, rate.since) >= rate.limit:
+                return HoldOutcome(HoldStatus.RATE_LIMITED, None, None)
             pool = self._renewed(ctx)
             if request.amount:
                 if pool.balance.available < request.amount:
@@ -216,6 +230,13 @@ class InMemoryStore:
             )
             self.interactions[(ctx.workspace_id, request.key)] = interaction
             return HoldOutcome(HoldStatus.HELD, interaction, None)
+
+    def _started_since(self, workspace_id: int, since: datetime) -> int:
+        return sum(
+            1
+            for i in self.interactions.values()
+            if i.workspace_id == workspace_id and i.created_at >= since
+        )
 
     def _member_used(self, ctx: CycleContext, member_id: int | None) -> int:
         return sum(
@@ -243,6 +264,9 @@ class InMemoryStore:
                 return Charge(found, split, pool.balance, (), duplicate=True)
             if found.state is InteractionState.RELEASED:
                 raise ReservationClosed(f"{request.key!r} was released without an answer")
+            if request.record is not None:  # a failing write changes nothing, as a rollback
+                self.threads.check_writable()
+                self.audit.check_writable()
             held = found.reserved if found.state is InteractionState.HELD else 0
             split, balance, crossed = ChargeSplit(0, 0, 0), None, []
             if request.credits or held:
@@ -258,6 +282,7 @@ class InMemoryStore:
             )
             self.interactions[(ctx.workspace_id, request.key)] = settled
             self.splits[(ctx.workspace_id, request.key)] = split
+            self._keep(request.record, credits=split.charged)
             self.rollup.append(
                 (
                     ctx.workspace_id,
@@ -270,6 +295,11 @@ class InMemoryStore:
                 )
             )
             return Charge(settled, split, balance, tuple(crossed), duplicate=False)
+
+    def _keep(self, record: AnswerRecord | None, *, credits: int) -> None:
+        if record is not None:
+            self.threads.append(record.turns)
+            self.audit.append(replace(record.audit, credits=credits))
 
     def _charge(
         self, ctx: CycleContext, found: Interaction, credits: int, held: int
@@ -325,10 +355,20 @@ class InMemoryStore:
             UsageAlert(ctx.workspace_id, kind, cycle_start, key, percent, ctx.now, None),
         )
 
-    async def release(self, ctx: CycleContext, key: str) -> bool:
+    async def release(
+        self, ctx: CycleContext, key: str, *, record: AuditRecord | None = None
+    ) -> bool:
         async with self._lock:
             found = self.interactions.get((ctx.workspace_id, key))
-            if found is None or found.state is not InteractionState.HELD:
+            state = found.state if found else None
+            if record is not None and state in (InteractionState.HELD, InteractionState.EXPIRED):
+                self.audit.append(record)  # first: a failing write releases nothing
+            if found is not None and state is InteractionState.EXPIRED:
+                # a late answer to an expired hold may no longer be charged either
+                self.interactions[(ctx.workspace_id, key)] = replace(
+                    found, state=InteractionState.RELEASED
+                )
+            if found is None or state is not InteractionState.HELD:
                 return False
             self._unhold(ctx, found, InteractionState.RELEASED)
             return True
@@ -401,13 +441,6 @@ class InMemoryStore:
 
     async def alerts(self, workspace_id: int) -> list[UsageAlert]:
         return [a for (w, _), a in self.outbox.items() if w == workspace_id]
-
-    async def count_since(self, workspace_id: int, since: datetime) -> int:
-        return sum(
-            1
-            for i in self.interactions.values()
-            if i.workspace_id == workspace_id and i.created_at >= since
-        )
 
     # -- usage ------------------------------------------------------------------------
     async def usage(self, ctx: CycleContext, *, since: date, until: date) -> UsageFigures:

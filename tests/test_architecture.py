@@ -28,15 +28,31 @@ OUTSIDE_WORLD = {
 }
 
 
-def imported_roots(path: Path) -> set[str]:
+PLATFORMS = ("slack", "discord", "console")
+
+
+def imported_modules(path: Path) -> set[str]:
     tree = ast.parse(path.read_text(), filename=str(path))
     names: set[str] = set()
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
-            names.update(alias.name.split(".")[0] for alias in node.names)
+            names.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
+            names.add(node.module)
     return names
+
+
+def imported_roots(path: Path) -> set[str]:
+    return {name.split(".")[0] for name in imported_modules(path)}
+
+
+def adapter_packages(path: Path) -> set[str]:
+    """The `adapters.X` packages `path` imports (X: slack, storage, llm, ...)."""
+    return {
+        name.split(".")[1]
+        for name in imported_modules(path)
+        if name.startswith("adapters.") and name.count(".") >= 1
+    }
 
 
 def modules(package: str) -> list[Path]:
@@ -54,14 +70,20 @@ def test_adapters_never_import_the_wiring(path: Path) -> None:
     assert "bot" not in imported_roots(path)
 
 
-def test_slack_and_discord_adapters_do_not_know_each_other() -> None:
-    for a, b in (("slack", "discord"), ("discord", "slack")):
-        for path in (ROOT / "adapters" / a).rglob("*.py"):
-            text = path.read_text()
-            assert f"adapters.{b}" not in text, path
+PLATFORM_MODULES = [p for name in PLATFORMS for p in modules(f"adapters/{name}")]
+
+
+@pytest.mark.parametrize("path", PLATFORM_MODULES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_a_platform_adapter_only_translates(path: Path) -> None:
+    """Slack, Discord and the console reach storage, the LLM and each other only through the
+    chat layer's ports: they import no other adapter package."""
+    own = path.relative_to(ROOT / "adapters").parts[0]
+    others = adapter_packages(path) - {own}
+    assert not others, f"{path.relative_to(ROOT)} imports adapters.{sorted(others)}"
 
 
 def test_the_rules_catch_a_violation(tmp_path: Path) -> None:
     bad = tmp_path / "bad.py"
     bad.write_text("from sqlalchemy import select\nimport adapters.storage\n")
     assert {"sqlalchemy", "adapters"} <= imported_roots(bad)
+    assert adapter_packages(bad) == {"storage"}

@@ -13,8 +13,8 @@ from slack_bolt.async_app import AsyncApp
 
 from adapters.slack.app import BOT_SCOPES, SlackConfig, register
 from bot.app import App
+from bot.chat import chat_layer
 from bot.conversation import ChatSessions
-from bot.slack import slack_services
 
 ROOT = Path(__file__).resolve().parent.parent
 # The bot events a Bolt listener needs Slack to send.
@@ -55,7 +55,7 @@ async def test_every_handled_event_and_command_is_declared_and_nothing_else(
     bolt = AsyncApp(signing_secret="s", token="xoxb-t")
     handled = register(
         bolt,
-        services=slack_services(app, ChatSessions(app)),
+        layer=chat_layer(app, ChatSessions(app)),
         config=SlackConfig(signing_secret="s", bot_token="xoxb-t"),
     )
     declared_events = set(manifest["settings"]["event_subscriptions"]["bot_events"])

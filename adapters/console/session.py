@@ -1,40 +1,63 @@
-"""A chat session in the terminal: streamed answers, usage footers, confirm/reject prompts.
+"""A chat session in the terminal, on the chat layer like every platform: streamed answers,
+usage footers, `/setget …` commands, and `y`/`n` on proposals and purchases.
 
-Reads lines from an input stream (a person at a terminal, or piped lines for scripts); a
-line `y` or `n` answers the proposal waiting for a decision; `/new` starts a new thread (the
-model then no longer sees the earlier turns, as a new Slack thread).
+Reads lines from an input stream (a person at a terminal, or piped lines for scripts); `/new`
+starts a new thread (the model then no longer sees the earlier turns, as a new Slack thread).
 """
 
 from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TextIO
 
-from core.assistant.actions import ActionDesk, ProposedAction
-from core.assistant.conversation import Answer, AskAI, Assistant
-from core.errors import SetGetError
-from core.workspaces import Member, Platform, Workspace
+from adapters.console.surface import CHANNEL, ConsoleDirectory, ConsoleSurface, render
+from core.assistant.actions import ProposedAction
+from core.chat import ChatLayer, Click, Incoming, Reply
+from core.chat.replies import BuyForm, ConfigForm, Tone
+from core.chat.telling import tell
+from core.workspaces import Member, Workspace
 
 YES = {"y", "yes", "confirm"}
 NO = {"n", "no", "reject", "cancel"}
 QUIT = {"/quit", "/exit", "quit", "exit"}
 NEW_THREAD = "/new"
+COMMAND = "/setget"
+HELP = (
+    "  Ask a question about your work items, or:\n"
+    "  /setget help      the /setget commands (balance, usage, plan, buy, …)\n"
+    "  /new              start a new thread\n"
+    "  y / n             confirm or reject the proposed action shown\n"
+    "  /quit             leave (Ctrl-D too)"
+)
+
+
+@dataclass
+class _Purchase:
+    """A pack purchase waiting for its size, then for a yes."""
+
+    size: str | None = None
 
 
 @dataclass
 class ConsoleSession:
-    assistant: Assistant
-    desk: ActionDesk
+    layer: ChatLayer
     workspace: Workspace
     member: Member
     project: str | None = None
     out: TextIO = field(default_factory=lambda: sys.stdout)
+    files: Path = field(default_factory=Path.cwd)  # where `/setget usage` and `audit` write
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     pending: list[ProposedAction] = field(default_factory=list)
+    _purchase: _Purchase | None = None
     _count: int = 0
+
+    def __post_init__(self) -> None:
+        self._surface = ConsoleSurface(self.out, on_offer=self.pending.append)
+        self._directory = ConsoleDirectory()
 
     async def run(
         self, lines: Iterator[str], *, prompt: Callable[[str], None] | None = None
@@ -45,9 +68,7 @@ class ConsoleSession:
             line = raw.strip()
             if line.lower() in QUIT:
                 break
-            if line.lower() == NEW_THREAD:
-                self.new_thread()
-            elif line:
+            if line:
                 await self.handle(line)
 
     def _prompted(
@@ -55,23 +76,36 @@ class ConsoleSession:
     ) -> Iterator[str]:
         while True:
             if prompt:
-                prompt(self._prompt_text())
+                prompt(self.prompt_text())
             try:
                 yield next(lines)
             except StopIteration:
                 return
 
-    def _prompt_text(self) -> str:
+    def prompt_text(self) -> str:
+        if self._purchase is not None:
+            if self._purchase.size is None:
+                return "Pack size? "
+            return "Buy it? [y/n] "
         if self.pending:
             return f"Confirm action #{self.pending[0].id}? [y/n] "
         return f"{self.member.display_name}> "
 
     async def handle(self, line: str) -> None:
-        """One line: a decision on the waiting proposal, or a message to the assistant."""
-        if self.pending and line.lower() in YES | NO:
-            await self._decide(self.pending.pop(0), confirm=line.lower() in YES)
-            return
-        await self._guarded(self._ask(line))
+        """One line: a form's answer, a decision, a command, or a message to the assistant."""
+        lowered = line.lower()
+        if self._purchase is not None:
+            await self._buy(line)
+        elif self.pending and lowered in YES | NO:
+            await self._decide(self.pending.pop(0), confirm=lowered in YES)
+        elif lowered == NEW_THREAD:
+            self.new_thread()
+        elif lowered in {"/help", "/?"}:
+            self._say(HELP)
+        elif lowered == COMMAND or lowered.startswith(COMMAND + " "):
+            await self._command(line[len(COMMAND) :])
+        else:
+            await self._ask(line)
 
     def new_thread(self) -> None:
         """Later messages go to a new thread; the earlier one stays readable in the store."""
@@ -81,67 +115,81 @@ class ConsoleSession:
 
     async def _ask(self, text: str) -> None:
         self._count += 1
-        request = AskAI(
-            workspace=self.workspace,
-            member=self.member,
-            platform=Platform.CONSOLE,
-            thread_key=self.session_id,
-            event_id=f"console:{self.session_id}:{self._count}",
+        message = Incoming(
+            team=self.workspace.name,
+            channel=CHANNEL,
+            user=self.member.external_id,
             text=text,
+            key=f"{self.session_id}:{self._count}",
+            thread_key=self.session_id,
             project=self.project,
         )
-        answer = await self.assistant.ask(request, on_text=self._stream)
-        self._show(answer)
+        await self.layer.answering.answer(message, self._surface, self._directory)
 
-    async def _stream(self, delta: str) -> None:
-        self.out.write(delta)
-        self.out.flush()
+    async def _command(self, text: str) -> None:
+        reply = await self.layer.commands.run(
+            team=self.workspace.name,
+            channel=CHANNEL,
+            user=self.member.external_id,
+            text=text,
+            directory=self._directory,
+        )
+        self._show(reply)
+        for note in reply.notes:
+            self._show(note)
+        if isinstance(reply.form, BuyForm):
+            sizes = ", ".join(f"{n:,}" for n in reply.form.sizes)
+            self._say(f"  Pack sizes: {sizes} credits.")
+            self._purchase = _Purchase()
+        elif isinstance(reply.form, ConfigForm):
+            self._say("  Set the model with `setget-bot llm set` (keys are not typed in chat).")
+        for file in reply.files:
+            try:
+                path = self.files / file.filename
+                path.write_bytes(file.data)
+                self._say(f"  {file.title}: written to {path}")
+            except OSError as exc:
+                self._show(tell(exc, doing=f"writing {file.filename}"))
 
-    def _show(self, answer: Answer) -> None:
-        if not answer.text.endswith("\n"):
-            self.out.write("\n")
-        self._say(f"  — {answer.footer}")
-        for action in answer.proposals:
-            self.pending.append(action)
-            scope = "an admin" if action.bulk else "you or an admin"
-            self._say(f"  Proposed action #{action.id}: {action.draft.summary}")
-            if action.draft.keys:
-                shown = ", ".join(action.draft.keys[:10])
-                more = (
-                    f" and {len(action.draft.keys) - 10} more"
-                    if len(action.draft.keys) > 10
-                    else ""
-                )
-                self._say(f"  Items: {shown}{more}")
-            self._say(f"  Reply y to confirm or n to reject ({scope} may confirm).")
+    async def _buy(self, line: str) -> None:
+        purchase, forms = self._purchase, self.layer.forms
+        assert purchase is not None
+        ask = {"team": self.workspace.name, "user": self.member.external_id}
+        if purchase.size is None:
+            size = line.replace(",", "").strip()
+            step = await forms.buy_size(**ask, size=size, directory=self._directory)
+            if step.errors:
+                self._purchase = None
+                self._show(Reply(" ".join(step.errors.values()), Tone.REFUSAL))
+                return
+            purchase.size = size
+            if step.confirm is not None:
+                self._show(step.confirm)
+            return
+        self._purchase = None
+        if line.lower() not in YES:
+            self._say("  Nothing bought.")
+            return
+        size = purchase.size
+        self._show(await forms.buy_confirm(**ask, size=size, directory=self._directory))
 
     async def _decide(self, action: ProposedAction, *, confirm: bool) -> None:
-        async def go() -> None:
-            if not confirm:
-                decided = await self.desk.reject(self.workspace.id, action.id, self.member)
-                self._say(f"  Action #{action.id} {decided.state.value}; nothing changed.")
-                return
-            decision = await self.desk.confirm(self.workspace.id, action.id, self.member)
-            done = [r.key for r in decision.applied if r.applied]
-            self._say(f"  Action #{action.id} applied: {', '.join(done) or 'nothing'} changed.")
-            for failure in decision.failed:
-                self._say(f"  {failure.key} not changed: {failure.reason}")
+        click = Click(self.workspace.name, self.member.external_id, str(action.id), confirm)
+        outcome = await self.layer.decisions.decide(click, directory=self._directory, by=None)
+        for reply in (outcome.private, outcome.decided):
+            if reply is not None:
+                self._show(reply)
 
-        await self._guarded(go())
-
-    async def _guarded(self, work: Awaitable[None]) -> None:
-        """A refusal or failure is shown as one clear line; the session goes on."""
-        try:
-            await work
-        except SetGetError as exc:
-            self._say(f"  ⚠ {exc}")
+    def _show(self, reply: Reply) -> None:
+        for line in render(reply).splitlines():
+            self._say(f"  {line}")
 
     def _greeting(self) -> str:
         scope = f", channel bound to {self.project}" if self.project else ""
         return (
             f"SetGet AI — workspace {self.workspace.name}, you are "
             f"{self.member.display_name}{scope}. Ask about your work items; "
-            "/new starts a new thread, /quit leaves."
+            "/help lists the commands, /new starts a new thread, /quit leaves."
         )
 
     def _say(self, text: str) -> None:

@@ -13,10 +13,10 @@ from adapters.llm.anthropic_chat import AnthropicChatModel
 from adapters.llm.openai_chat import OpenAIChatModel
 from adapters.llm.retry import RetryPolicy
 from core.assistant.llm_settings import WorkspaceLLM
+from core.assistant.llm_settings import problems as settings_problems
 from core.errors import InvalidInput
 from core.llm import ChatModel
 
-PROVIDERS = ("openai", "azure", "anthropic", "openai-compatible")
 OPENAI_URL = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com"
 # Sent as the key to OpenAI-compatible servers that need none (vLLM, Ollama ignore it). An
@@ -55,17 +55,15 @@ class LLMConfig:
             raise InvalidInput(f"LLM settings for {self.provider!r}: " + "; ".join(problems))
 
     def _problems(self) -> list[str]:
-        if self.provider not in PROVIDERS:
-            return [f"provider must be one of {', '.join(PROVIDERS)}"]
-        needs = {
-            "openai": ("model", "api_key"),
-            "anthropic": ("model", "api_key"),
-            "azure": ("api_key", "base_url", "azure_deployment", "api_version"),
-            "openai-compatible": ("model", "base_url"),
-        }[self.provider]
-        problems = [f"{name} is required" for name in needs if not getattr(self, name)]
-        if self.base_url and not self.base_url.startswith(("http://", "https://")):
-            problems.append("base_url must start with http:// or https://")
+        own = WorkspaceLLM(
+            provider=self.provider,
+            model=self.model,
+            base_url=self.base_url,
+            azure_deployment=self.azure_deployment,
+            api_version=self.api_version,
+            api_key=self.api_key,
+        )
+        problems = list(settings_problems(own).values())
         if self.timeout <= 0:
             problems.append("timeout must be a positive number of seconds")
         if self.max_retries < 0:

@@ -28,9 +28,9 @@ from adapters.slack.blocks import BUY_CONFIRM_VIEW, BUY_VIEW, CONFIG_VIEW, CONFI
 from adapters.slack.commands import SlackCommands
 from adapters.slack.decisions import SlackDecisions
 from adapters.slack.messages import SlackConversations
-from adapters.slack.people import SlackPeople
-from adapters.slack.services import SlackServices
+from adapters.slack.render import mrkdwn
 from adapters.slack.views import SlackViews
+from core.chat import ChatLayer, tell
 
 logger = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def web_client(config: SlackConfig, session: aiohttp.ClientSession | None = None
 def build_slack_app(
     config: SlackConfig,
     *,
-    services: SlackServices,
+    layer: ChatLayer,
     engine: AsyncEngine | None = None,
     session: aiohttp.ClientSession | None = None,
 ) -> AsyncApp:
@@ -125,7 +125,7 @@ def build_slack_app(
         app = AsyncApp(**options)
     finally:
         bolt_log.setLevel(level)
-    register(app, services=services, config=config)
+    register(app, layer=layer, config=config)
     return app
 
 
@@ -139,14 +139,11 @@ class Handled:
     views: tuple[str, ...]
 
 
-def register(app: AsyncApp, *, services: SlackServices, config: SlackConfig) -> Handled:
-    people = SlackPeople(workspaces=services.workspaces, ttl=config.admin_cache_seconds)
-    conversations = SlackConversations(
-        services=services, people=people, stream_interval=config.stream_interval
-    )
-    decisions = SlackDecisions(services=services, people=people)
-    commands = SlackCommands(services=services, people=people)
-    views = SlackViews(services=services, people=people)
+def register(app: AsyncApp, *, layer: ChatLayer, config: SlackConfig) -> Handled:
+    conversations = SlackConversations(layer=layer, stream_interval=config.stream_interval)
+    decisions = SlackDecisions(layer=layer)
+    commands = SlackCommands(layer=layer)
+    views = SlackViews(layer=layer)
 
     events = {"app_mention": conversations.on_mention, "message": conversations.on_message}
     for event, on_event in events.items():
@@ -156,7 +153,11 @@ def register(app: AsyncApp, *, services: SlackServices, config: SlackConfig) -> 
         ack: AsyncAck, command: dict[str, Any], client: AsyncWebClient, respond: AsyncRespond
     ) -> None:
         await ack()
-        await commands.on_command(command, client, respond)
+        try:
+            await commands.on_command(command, client, respond)
+        except Exception as exc:  # the catch-all: a person is told, never left in silence
+            text = mrkdwn(tell(exc, doing="running /setget"))
+            await respond(text=text, response_type="ephemeral")
 
     app.command(COMMAND)(on_command)
 
@@ -168,7 +169,11 @@ def register(app: AsyncApp, *, services: SlackServices, config: SlackConfig) -> 
         respond: AsyncRespond,
     ) -> None:
         await ack()
-        await decisions.on_button(body, action, client, respond)
+        try:
+            await decisions.on_button(body, action, client, respond)
+        except Exception as exc:  # the catch-all: a person is told, never left in silence
+            text = mrkdwn(tell(exc, doing="handling the button"))
+            await respond(text=text, response_type="ephemeral", replace_original=False)
 
     for action_id in ACTIONS:
         app.action(action_id)(on_button)

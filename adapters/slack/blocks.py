@@ -6,15 +6,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from adapters.slack.mrkdwn import escape
-from core.assistant.actions import ActionState, Decision, ProposedAction
-from core.assistant.llm_settings import WorkspaceLLM
+from adapters.slack.render import mrkdwn
+from core.assistant.actions import ProposedAction
+from core.assistant.llm_settings import PROVIDERS, WorkspaceLLM
+from core.chat.replies import Reply
+from core.chat.wording import proposal_text, who_may_confirm
 
 Block = dict[str, Any]
 CONFIRM = "setget_confirm"
 REJECT = "setget_reject"
 BUY_VIEW = "setget_buy"
 CONFIG_VIEW = "setget_config"
-SHOWN_KEYS = 10
 
 
 def section(text: str) -> Block:
@@ -33,21 +35,13 @@ def answer_blocks(text: str, *, footer: str | None) -> list[Block]:
     return blocks
 
 
-def _what_changes(action: ProposedAction) -> list[Block]:
-    draft = action.draft
-    lines = [f"*Proposed action #{action.id}:* {escape(draft.summary)}"]
-    if draft.keys:
-        shown = ", ".join(draft.keys[:SHOWN_KEYS])
-        more = len(draft.keys) - SHOWN_KEYS
-        lines.append(
-            f"{len(draft.keys)} item{'s' if len(draft.keys) != 1 else ''}: {shown}"
-            + (f" and {more} more" if more > 0 else "")
-        )
-    return [section("\n".join(lines))]
+def proposal_summary(action: ProposedAction) -> list[Block]:
+    """What a proposal changes (the part of its message that stays after a decision)."""
+    return [section(mrkdwn(Reply(proposal_text(action))))]
 
 
 def proposal_blocks(action: ProposedAction, *, requester: str) -> list[Block]:
-    who = "Only an admin can confirm" if action.bulk else "The requester or an admin can confirm"
+    who = who_may_confirm(action)
     expires = int(action.expires_at.timestamp())
     fallback = action.expires_at.strftime("%Y-%m-%d %H:%M UTC")
     confirm: Block = {
@@ -72,29 +66,13 @@ def proposal_blocks(action: ProposedAction, *, requester: str) -> list[Block]:
         "value": str(action.id),
     }
     return [
-        *_what_changes(action),
+        *proposal_summary(action),
         context(
             f"Requested by <@{requester}>. {who}; nothing changes until then. "
             f"Expires <!date^{expires}^{{date_short_pretty}} {{time}}|{fallback}>."
         ),
         {"type": "actions", "block_id": f"proposal-{action.id}", "elements": [confirm, reject]},
     ]
-
-
-def decided_blocks(action: ProposedAction, *, by: str, decision: Decision | None) -> list[Block]:
-    """The proposal after a decision: who decided and the outcome, no buttons."""
-    if decision is not None:
-        done = [r.key for r in decision.applied if r.applied]
-        outcome = (
-            f":white_check_mark: Confirmed by <@{by}>: {', '.join(done) or 'nothing'} changed."
-        )
-        failures = [f"{r.key} not changed: {escape(r.reason)}" for r in decision.failed]
-        text = "\n".join([outcome, *failures])
-    elif action.state is ActionState.CANCELLED:
-        text = f":heavy_multiplication_x: Cancelled by <@{by}>; nothing changed."
-    else:
-        text = f":heavy_multiplication_x: Rejected by <@{by}>; nothing changed."
-    return [*_what_changes(action), context(text)]
 
 
 def modal(
@@ -136,9 +114,6 @@ def buy_modal(sizes: Sequence[int], *, channel: str) -> dict[str, Any]:
             context("Packs never expire and are used after the monthly allocation."),
         ],
     )
-
-
-PROVIDERS = ("openai", "azure", "anthropic", "openai-compatible")
 
 
 def _text_input(block_id: str, label: str, *, initial: str | None) -> Block:
@@ -213,17 +188,12 @@ def form_values(view: dict[str, Any]) -> dict[str, str]:
 BUY_CONFIRM_VIEW = "setget_buy_confirm"
 
 
-def buy_confirm_modal(credits: int, *, workspace: str, channel: str) -> dict[str, Any]:
+def buy_confirm_modal(credits: int, *, text: str, channel: str) -> dict[str, Any]:
     """The second step of a purchase: say exactly what will be bought, then confirm."""
     return modal(
         BUY_CONFIRM_VIEW,
         title="Confirm purchase",
         submit="Confirm purchase",
         metadata=f"{channel}|{credits}",
-        blocks=[
-            section(
-                f"Buy a pack of *{credits:,} credits* for workspace *{escape(workspace)}*? "
-                "They are available at once and never expire."
-            )
-        ],
+        blocks=[section(text)],
     )

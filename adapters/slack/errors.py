@@ -1,15 +1,8 @@
-"""Errors as a person reads them: a core error as one sentence, a Slack API error's code."""
+"""Slack's own word for a failure: the error code of a Web API answer."""
 
 from __future__ import annotations
 
 from slack_sdk.errors import SlackApiError
-
-
-def sentence(exc: Exception) -> str:
-    """`workspace 'acme' is out of AI credits` -> `Workspace 'acme' is out of AI credits.`"""
-    text = str(exc)
-    end = "" if text.endswith((".", "?", "!")) else "."
-    return f"{text[:1].upper()}{text[1:]}{end}"
 
 
 def slack_error(exc: SlackApiError) -> str:

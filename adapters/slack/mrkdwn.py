@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from core.chat.streaming import split as split_text
+
 SECTION_LIMIT = 3000  # characters of one section block's text
 
 _LINK = re.compile(r"\[([^\]\n]+)\]\((https?://[^)\s]+)\)")
@@ -26,16 +28,4 @@ def to_mrkdwn(markdown: str) -> str:
 
 def split(text: str, limit: int = SECTION_LIMIT) -> list[str]:
     """Pieces of at most `limit` characters, cut at line ends (else spaces) where possible."""
-    pieces: list[str] = []
-    rest = text.strip("\n")
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit + 1)
-        if cut <= limit // 2:
-            cut = rest.rfind(" ", 0, limit + 1)
-        if cut <= limit // 2:
-            cut = limit
-        pieces.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest or not pieces:
-        pieces.append(rest)
-    return pieces
+    return split_text(text, limit)

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import audit_log
@@ -19,26 +20,7 @@ class SqlAuditLog:
 
     async def record(self, entry: AuditRecord) -> None:
         async with self._db.write() as conn:
-            await conn.execute(
-                audit_log.insert().values(
-                    workspace_id=entry.workspace_id,
-                    thread_id=entry.thread_id,
-                    member_id=entry.member_id,
-                    event_id=entry.event_id,
-                    at=entry.at.astimezone(UTC),
-                    prompt=entry.prompt,
-                    answer=entry.answer,
-                    tools=json.dumps(list(entry.tools)),
-                    input_tokens=entry.input_tokens,
-                    output_tokens=entry.output_tokens,
-                    tokens_estimated=entry.tokens_estimated,
-                    credits=entry.credits,
-                    interaction_type=entry.interaction_type,
-                    model=entry.model,
-                    outcome=entry.outcome,
-                    proposals=json.dumps(list(entry.proposals)),
-                )
-            )
+            await insert_audit(conn, entry)
 
     async def entries(self, workspace_id: int, *, since: datetime | None) -> list[AuditRecord]:
         """The workspace's records in the order they were written, from `since` on."""
@@ -48,6 +30,30 @@ class SqlAuditLog:
             query = query.where(a.at >= since.astimezone(UTC))
         async with self._db.read() as conn:
             return [_record(r) for r in await conn.execute(query)]
+
+
+async def insert_audit(conn: AsyncConnection, entry: AuditRecord) -> None:
+    """Write one record in the caller's transaction (an answer's charge, a release)."""
+    await conn.execute(
+        audit_log.insert().values(
+            workspace_id=entry.workspace_id,
+            thread_id=entry.thread_id,
+            member_id=entry.member_id,
+            event_id=entry.event_id,
+            at=entry.at.astimezone(UTC),
+            prompt=entry.prompt,
+            answer=entry.answer,
+            tools=json.dumps(list(entry.tools)),
+            input_tokens=entry.input_tokens,
+            output_tokens=entry.output_tokens,
+            tokens_estimated=entry.tokens_estimated,
+            credits=entry.credits,
+            interaction_type=entry.interaction_type,
+            model=entry.model,
+            outcome=entry.outcome,
+            proposals=json.dumps(list(entry.proposals)),
+        )
+    )
 
 
 def _record(row: Any) -> AuditRecord:

@@ -31,6 +31,15 @@ async def _balance_row(conn: AsyncConnection, workspace_id: int, *, lock: bool) 
     return (await conn.execute(query)).one()
 
 
+async def lock_balance_row(conn: AsyncConnection, workspace_id: int) -> None:
+    """Take the balance lock without reading or renewing the balance."""
+    await conn.execute(
+        select(credit_balances.c.workspace_id)
+        .where(credit_balances.c.workspace_id == workspace_id)
+        .with_for_update()
+    )
+
+
 async def locked_balance(conn: AsyncConnection, ctx: CycleContext) -> Balance:
     """The balance under its row lock, renewed first if a renewal date has passed."""
     row = await _balance_row(conn, ctx.workspace_id, lock=True)

@@ -1,4 +1,5 @@
-"""Channel settings in SQL: project bindings and alert channels."""
+"""Channel settings in SQL: project bindings (one per workspace and channel) and alert
+channels (one per linked team)."""
 
 from __future__ import annotations
 
@@ -27,18 +28,35 @@ class SqlChannelSettings:
         async with self._db.write() as conn:
             await conn.execute(
                 upsert.on_conflict_do_update(
-                    index_elements=["platform", "channel_id"],
-                    set_={"project": project, "workspace_id": workspace_id},
+                    index_elements=["workspace_id", "platform", "channel_id"],
+                    set_={"project": project},
                 )
             )
 
-    async def project_for(self, platform: Platform, channel_id: str) -> str | None:
+    async def project_for(
+        self, workspace_id: int, platform: Platform, channel_id: str
+    ) -> str | None:
         async with self._db.read() as conn:
             found: str | None = await conn.scalar(
                 select(channel_projects.c.project).where(
-                    (channel_projects.c.platform == platform.value)
-                    & (channel_projects.c.channel_id == channel_id)
+                    _binding(platform, channel_id),
+                    channel_projects.c.workspace_id == workspace_id,
                 )
+            )
+        return found
+
+    async def team_project(
+        self, platform: Platform, external_id: str, channel_id: str
+    ) -> str | None:
+        """One query: the team's link names the workspace whose binding counts."""
+        async with self._db.read() as conn:
+            found: str | None = await conn.scalar(
+                select(channel_projects.c.project)
+                .join(
+                    platform_links,
+                    platform_links.c.workspace_id == channel_projects.c.workspace_id,
+                )
+                .where(_link(platform, external_id), _binding(platform, channel_id))
             )
         return found
 
@@ -72,6 +90,12 @@ class SqlChannelSettings:
                 .order_by(platform_links.c.id)
             )
             return list(rows)
+
+
+def _binding(platform: Platform, channel_id: str) -> ColumnElement[bool]:
+    return (channel_projects.c.platform == platform.value) & (
+        channel_projects.c.channel_id == channel_id
+    )
 
 
 def _link(platform: Platform, external_id: str) -> ColumnElement[bool]:

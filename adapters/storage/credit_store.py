@@ -2,27 +2,35 @@
 
 Locks are always taken in the same order (interaction row, then member row, then the
 workspace balance row) so PostgreSQL transactions never deadlock; on SQLite every write
-transaction holds the database write lock from BEGIN.
+transaction holds the database write lock from BEGIN. A hold under a rate limit counts the
+workspace's recent interactions after it has the balance lock: every other hold of the
+workspace has committed (and is counted) or waits for that lock, so a burst admits exactly
+the limit.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BindParameter, ColumnElement, bindparam, func, literal, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.alert_outbox import list_alerts, record_alerts
+from adapters.storage.audit_log import insert_audit
 from adapters.storage.balance_rows import (
     current_balance,
     insert_entries,
+    lock_balance_row,
     locked_balance,
     store_balance,
 )
 from adapters.storage.database import Database, utc
-from adapters.storage.interaction_rows import interaction_from_row, new_interaction
+from adapters.storage.interaction_rows import (
+    interaction_from_row,
+    new_interaction,
+    started_since,
+)
 from adapters.storage.settlement import NeedsBalanceLock, settle_fast, settle_locked
 from adapters.storage.tables import (
     credit_balances,
@@ -32,6 +40,7 @@ from adapters.storage.tables import (
     members,
     usage_rollup,
 )
+from core.assistant.audit import AuditRecord
 from core.credits.alerts import AlertKind, UsageAlert, pack_key
 from core.credits.balance import Balance
 from core.credits.interactions import Charge, InteractionState
@@ -95,12 +104,27 @@ class SqlCreditStore:
             return HoldOutcome(HoldStatus.DUPLICATE, interaction_from_row(existing), None)
         if request.member_cap is not None and not await self._within_cap(conn, request):
             raise _Refused(HoldOutcome(HoldStatus.MEMBER_CAP, None, None))
-        if request.amount and not await self._reserve(conn, request):
-            balance = await locked_balance(conn, ctx)
-            if balance.available < request.amount:
-                raise _Refused(HoldOutcome(HoldStatus.INSUFFICIENT, None, balance))
-            await store_balance(conn, ctx.workspace_id, reserved=balance.reserved + request.amount)
+        await self._reserve_within_rate(conn, request)
         return HoldOutcome(HoldStatus.HELD, interaction_from_row(inserted), None)
+
+    async def _reserve_within_rate(self, conn: AsyncConnection, request: HoldRequest) -> None:
+        """Reserve the hold's amount; refuse it past the rate limit, counted once every
+        branch holds the balance lock."""
+        ctx, rate = request.ctx, request.rate
+        short = None  # the locked balance, when the fast path did not reserve
+        if request.amount and not await self._reserve(conn, request):
+            short = await locked_balance(conn, ctx)
+        elif not request.amount and rate is not None:
+            await lock_balance_row(conn, ctx.workspace_id)  # unmetered: nothing to reserve
+        if (
+            rate is not None
+            and await started_since(conn, ctx.workspace_id, rate.since) > rate.limit
+        ):
+            raise _Refused(HoldOutcome(HoldStatus.RATE_LIMITED, None, None))
+        if short is not None:
+            if short.available < request.amount:
+                raise _Refused(HoldOutcome(HoldStatus.INSUFFICIENT, None, short))
+            await store_balance(conn, ctx.workspace_id, reserved=short.reserved + request.amount)
 
     async def _reserve(self, conn: AsyncConnection, request: HoldRequest) -> bool:
         """The fast path: one conditional UPDATE when the stored cycle is current."""
@@ -147,12 +171,32 @@ class SqlCreditStore:
             async with self._db.write() as conn:
                 return await settle_locked(self._db, conn, request)
 
-    async def release(self, ctx: CycleContext, key: str) -> bool:
+    async def release(
+        self, ctx: CycleContext, key: str, *, record: AuditRecord | None = None
+    ) -> bool:
         async with self._db.write() as conn:
             closed = await self._close_holds(
                 conn, ctx, InteractionState.RELEASED, interactions.c.key == key
             )
+            expired = not closed and await self._expired(conn, ctx, key)
+            if expired:  # a late answer to an expired hold may no longer be charged either
+                await conn.execute(
+                    update(interactions)
+                    .where(
+                        interactions.c.workspace_id == ctx.workspace_id,
+                        interactions.c.key == key,
+                        interactions.c.state == InteractionState.EXPIRED.value,
+                    )
+                    .values(state=InteractionState.RELEASED.value)
+                )
+            if record is not None and (closed or expired):
+                await insert_audit(conn, record)
             return closed == 1
+
+    async def _expired(self, conn: AsyncConnection, ctx: CycleContext, key: str) -> bool:
+        """Whether the sweep expired the hold under `key` (its answer took too long)."""
+        row = await self._interaction_row(conn, ctx.workspace_id, key)
+        return row is not None and row.state == InteractionState.EXPIRED.value
 
     async def release_expired(self, ctx: CycleContext) -> int:
         """Release holds a crash left behind; returns how many."""
@@ -292,21 +336,3 @@ def _entry(row: Any) -> LedgerEntry:
         member_id=row.member_id,
         note=row.note,
     )
-
-
-class SqlRecentRequests:
-    """How many AI interactions a workspace started recently, across every replica."""
-
-    def __init__(self, db: Database) -> None:
-        self._db = db
-
-    async def count_since(self, workspace_id: int, since: datetime) -> int:
-        async with self._db.read() as conn:
-            total = await conn.scalar(
-                select(func.count())
-                .select_from(interactions)
-                .where(
-                    interactions.c.workspace_id == workspace_id, interactions.c.created_at >= since
-                )
-            )
-        return int(total or 0)

@@ -1,10 +1,24 @@
-"""The database handle: engine set-up per dialect and write/read transactions."""
+"""The database handle: engine set-up per dialect and write/read transactions.
+
+A pooled PostgreSQL connection the server dropped (a restart, a failover,
+`pg_terminate_backend`) is replaced as it is checked out, before anything is sent on it, so
+the transaction that wanted it runs on a fresh one. Two checks, both cheap: asyncpg's flag
+for a socket it saw close (no round trip), and, for a connection unused for more than
+`IDLE_CHECK_AFTER` (the state in which a restart finds them), a ping. A connection in steady
+use is never pinged; `pool_pre_ping` pings every checkout (three round trips on asyncpg:
+BEGIN, `;`, ROLLBACK), measured here at +0.8 to 1.6 ms on a 1.2 ms write transaction, of
+which an answer makes about ten. The pool hands out the most recently used connection first,
+so after a quiet spell one connection is pinged, not every one in turn. A failure inside a
+transaction already under way is not retried (its statements would have to run again): it
+raises `DatabaseUnavailable`, and the pool replaces its other connections.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -16,21 +30,27 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
+    DisconnectionError,
     InterfaceError,
     OperationalError,
     SQLAlchemyError,
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from core.errors import SetGetError
+from core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
 
 _DRIVERS = {"sqlite": "sqlite+aiosqlite", "postgresql": "postgresql+asyncpg"}
+IDLE_CHECK_AFTER = 1.0  # seconds unused after which a pooled connection is pinged first
 
 
-class DatabaseUnavailable(SetGetError):
-    """The database URL is malformed or the server cannot be reached."""
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database URL is malformed or the server cannot be reached.
+
+    The message names the (masked) URL for operators and logs; people in chat are told only
+    that the service is unavailable.
+    """
 
 
 def normalize_url(raw: str) -> URL:
@@ -77,17 +97,33 @@ class Database:
         async with (
             _translate_errors(self),
             self._sqlite_writer or contextlib.nullcontext(),
-            self.engine.connect() as conn,
+            self._connection() as conn,
             conn.begin(),
         ):
             yield conn
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with _translate_errors(self), self.engine.connect() as plain:
+        async with _translate_errors(self), self._connection() as plain:
             conn = await plain.execution_options(sqlite_begin="DEFERRED")
             async with conn.begin():
                 yield conn
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[AsyncConnection]:
+        """A pooled connection; failing to get one at all (refused, the database closed to
+        connections, a file that cannot be opened) means the database is unavailable."""
+        conn = self.engine.connect()
+        try:
+            await conn.start()
+        except (SQLAlchemyError, OSError) as exc:
+            raise DatabaseUnavailable(
+                f"cannot reach the database at {safe_url(self.engine.url)}"
+            ) from exc
+        try:
+            yield conn
+        finally:
+            await conn.close()
 
     def prepared(self, name: str, build: Callable[[Database], Any]) -> Any:
         """A statement built once per database (hot paths skip rebuilding it per call)."""
@@ -136,7 +172,15 @@ async def _translate_errors(db: Database) -> AsyncIterator[None]:
         raise
 
 
-def open_database(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> Database:
+def open_database(
+    raw_url: str,
+    *,
+    pool_size: int = 10,
+    echo: bool = False,
+    idle_check_after: float = IDLE_CHECK_AFTER,
+) -> Database:
+    """`idle_check_after`: seconds unused after which a pooled PostgreSQL connection is
+    pinged as it is checked out (0: every time one is reused)."""
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(
@@ -150,9 +194,36 @@ def open_database(raw_url: str, *, pool_size: int = 10, echo: bool = False) -> D
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_recycle=1800,
+            pool_use_lifo=True,  # after a quiet spell one connection is checked, not all
             connect_args={"timeout": 10},
         )
+        _replace_dead_connections(engine, idle_check_after)
     return Database(engine)
+
+
+def _replace_dead_connections(engine: AsyncEngine, idle_check_after: float) -> None:
+    """Raising `DisconnectionError` at checkout makes the pool discard the connection and
+    check out a freshly opened one in its place."""
+    dialect = engine.dialect
+
+    @event.listens_for(engine.sync_engine, "checkin")
+    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine.sync_engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        driver = record.driver_connection
+        if driver is not None and driver.is_closed():
+            logger.info("database: replacing a connection the server closed")
+            raise DisconnectionError("the server closed this pooled connection")
+        idle_since = record.info.get("idle_since")
+        if idle_since is None or time.monotonic() - idle_since < idle_check_after:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            logger.info("database: replacing an idle connection that no longer answers")
+            raise DisconnectionError("an idle pooled connection no longer answers") from exc
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, case, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.balance_rows import current_balance
@@ -127,3 +128,17 @@ async def settled_before(conn: AsyncConnection, request: SettleRequest) -> Charg
         monthly=row.credits - row.pack_credits, packs=row.pack_credits, written_off=row.written_off
     )
     return Charge(interaction_from_row(row), split, balance, (), duplicate=True)
+
+
+async def started_since(conn: AsyncConnection, workspace_id: int, since: datetime) -> int:
+    """Interactions of the workspace created since `since`, this transaction's included.
+
+    Rate limits call it as a statement of its own once the balance lock is held: on
+    PostgreSQL (READ COMMITTED) its snapshot then has every hold that committed before.
+    """
+    total = await conn.scalar(
+        select(func.count())
+        .select_from(interactions)
+        .where(interactions.c.workspace_id == workspace_id, interactions.c.created_at >= since)
+    )
+    return int(total or 0)

@@ -4,6 +4,8 @@ The common case takes a fast path that locks the workspace's balance row with it
 statement, so the hot lock is held only for that statement and the commit. When the charge
 does not fit the monthly allocation (packs, write-off) or a renewal is due, the transaction
 is rolled back and redone under the balance lock with the full rules of `split_charge`.
+The answer's turns and audit record are written by the path that claims the interaction, in
+its transaction: once whichever path commits, and never by a settle that finds it settled.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from sqlalchemy import BindParameter, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.alert_outbox import record_alerts
+from adapters.storage.answer_rows import write_answer
 from adapters.storage.balance_rows import insert_entries, locked_balance, store_balance
 from adapters.storage.database import Database
 from adapters.storage.interaction_rows import claim, interaction_from_row, settled_before
@@ -36,6 +39,8 @@ async def settle_fast(db: Database, conn: AsyncConnection, request: SettleReques
     if row is None:
         return await settled_before(conn, request)
     held, credits = row.reserved, request.credits
+    # Before the rollup and balance rows: only this interaction's row is locked meanwhile.
+    await write_answer(conn, request.record, credits=credits)
     if not credits and not held:  # self-hosted: record usage only
         await _roll_up(db, conn, request, member_id=row.member_id, split=ChargeSplit(0, 0, 0))
         return Charge(interaction_from_row(row), ChargeSplit(0, 0, 0), None, (), duplicate=False)
@@ -126,6 +131,7 @@ async def settle_locked(db: Database, conn: AsyncConnection, request: SettleRequ
     ).one()
     await _charge_entries(conn, request, row, split, after)
     await _add_rollup_credits(conn, request, member_id=row.member_id, split=split)
+    await write_answer(conn, request.record, credits=split.charged)
     packs_added = await conn.scalar(
         select(credit_balances.c.packs_added).where(
             credit_balances.c.workspace_id == ctx.workspace_id

@@ -59,15 +59,25 @@ platform_links = Table(
 
 # Claimed platform messages: the first replica to insert a message's key answers it; a retry,
 # or the same message arriving as two events (a mention and a thread message), finds it taken.
+# A claim is leased: one left `claimed` past `claimed_until` (its claimant crashed) is taken
+# over, `attempts` counting the takeovers, and answered again from `message` (the adapter's
+# JSON), editing the placeholder `reply`.
 platform_events = Table(
     "platform_events",
     metadata,
     Column("platform", String(16), primary_key=True),
     Column("event_key", String(160), primary_key=True),
     Column("received_at", Stamp, nullable=False, index=True),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("claimed_until", Stamp, nullable=False),
+    Column("message", Text, nullable=True),  # forgotten once the claim is finished
+    Column("reply", String(64), nullable=True),
+    Index(None, "state", "claimed_until"),
 )
 
-# A channel bound to a project: questions asked there are scoped to it.
+# A channel bound to a project: questions asked there are scoped to it. One binding per
+# workspace: a channel id is shared by every organisation in a Slack Connect channel.
 channel_projects = Table(
     "channel_projects",
     metadata,
@@ -76,7 +86,7 @@ channel_projects = Table(
     Column("platform", String(16), nullable=False),
     Column("channel_id", String(64), nullable=False),
     Column("project", String(16), nullable=False),
-    UniqueConstraint("platform", "channel_id"),
+    UniqueConstraint("workspace_id", "platform", "channel_id"),
 )
 
 members = Table(

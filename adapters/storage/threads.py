@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -47,20 +48,10 @@ class SqlThreadStore:
             return await _thread(conn, workspace_id, platform, key)
 
     async def add_turns(self, *added: Turn) -> None:
-        rows = [
-            {
-                "thread_id": turn.thread_id,
-                "speaker": turn.speaker.value,
-                "text": turn.text,
-                "member_id": turn.member_id,
-                "at": turn.at.astimezone(UTC),
-            }
-            for turn in added
-        ]
-        if not rows:
+        if not added:
             return
         async with self._db.write() as conn:
-            await conn.execute(turns.insert(), rows)
+            await insert_turns(conn, added)
 
     async def turns(self, thread_id: int, *, limit: int) -> list[Turn]:
         """The latest `limit` turns, oldest first."""
@@ -75,6 +66,22 @@ class SqlThreadStore:
             )
             latest = [_turn(r) for r in rows]
         return latest[::-1]
+
+
+async def insert_turns(conn: AsyncConnection, added: Sequence[Turn]) -> None:
+    """Append turns in the caller's transaction (an answer's, with its charge)."""
+    rows = [
+        {
+            "thread_id": turn.thread_id,
+            "speaker": turn.speaker.value,
+            "text": turn.text,
+            "member_id": turn.member_id,
+            "at": turn.at.astimezone(UTC),
+        }
+        for turn in added
+    ]
+    if rows:
+        await conn.execute(turns.insert(), rows)
 
 
 async def _thread(

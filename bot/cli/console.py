@@ -11,9 +11,10 @@ import typer
 from adapters.console import ConsoleSession
 from adapters.storage import upgrade_schema
 from bot.app import App
+from bot.chat import chat_layer
 from bot.cli import render
 from bot.cli.runner import run
-from bot.conversation import conversations
+from bot.conversation import ChatSessions
 from core.errors import InvalidInput, WorkspaceNotFound
 from core.plans import Plan
 from core.work.demo_data import DEMO_ADMIN, DEMO_MEMBERS, demo_dataset
@@ -44,20 +45,17 @@ async def chat(app: App, workspace: Workspace, user: str, project: str | None) -
     if project and project not in {p.key for p in await app.work_items.projects(workspace.id)}:
         raise InvalidInput(f"there is no project {project} in workspace {workspace.name!r}")
     member = await app.workspace_store.ensure_member(workspace.id, Platform.CONSOLE, user, user)
-    conv = await conversations(app, workspace)
+    sessions = ChatSessions(app)
     try:
         session = ConsoleSession(
-            assistant=conv.assistant,
-            desk=conv.desk,
+            layer=chat_layer(app, sessions),
             workspace=workspace,
             member=member,
             project=project,
         )
         await session.run(stdin_lines(), prompt=_prompt)
     finally:
-        close = getattr(conv.model, "aclose", None)
-        if close is not None:
-            await close()
+        await sessions.aclose()
 
 
 def console(

@@ -11,13 +11,13 @@ from typing import Annotated, Any
 
 import typer
 
-from adapters.llm.factory import PROVIDERS, LLMConfig, config_for
+from adapters.llm.factory import LLMConfig, config_for
 from adapters.offline import OfflineModel
 from bot.app import App
 from bot.cli import render
 from bot.cli.runner import checked, run
 from bot.conversation import chat_model_for, deployment_llm, llm_settings_store, workspace_llm
-from core.assistant.llm_settings import WorkspaceLLM
+from core.assistant.llm_settings import PROVIDERS, WorkspaceLLM
 from core.errors import InvalidInput, NotAllowed
 from core.llm import ChatMessage, Speaker
 from core.workspaces import Workspace

@@ -7,7 +7,9 @@ Confirming, rejecting and cancelling cost no credits.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -16,6 +18,8 @@ from core.clock import Clock
 from core.errors import NotAllowed, NotFound, SetGetError
 from core.work.ports import ChangeResult, WorkItemStore
 from core.workspaces import Member, Role
+
+logger = logging.getLogger(__name__)
 
 
 class ActionState(enum.StrEnum):
@@ -116,6 +120,21 @@ class ActionDesk:
             expires_at=now + self.ttl,
         )
 
+    async def withdraw(self, proposals: Sequence[ProposedAction]) -> None:
+        """Expire proposals of an answer that was never given (nobody was shown them); one
+        that cannot be withdrawn now expires at its time anyway."""
+        for action in proposals:
+            try:
+                await self._actions.transition(
+                    action.id,
+                    expected=ActionState.PENDING,
+                    to=ActionState.EXPIRED,
+                    by=None,
+                    now=self._clock.now(),
+                )
+            except Exception as exc:
+                logger.warning("could not withdraw proposal #%d (%s)", action.id, type(exc))
+
     async def confirm(self, workspace_id: int, action_id: int, member: Member) -> Decision:
         action = await self._open(workspace_id, action_id)
         if not may_confirm(action, member):
@@ -123,15 +142,28 @@ class ActionDesk:
             raise NotAllowed(f"only {who} can confirm this action")
         await self._claim(action, ActionState.APPLYING, member)
         results = await self._apply(action)
-        await self._actions.transition(
-            action.id,
-            expected=ActionState.APPLYING,
-            to=ActionState.APPLIED,
-            by=member.id,
-            now=self._clock.now(),
-            results=results,
-        )
-        return Decision(action=await self._reload(action), applied=results)
+        try:
+            await self._actions.transition(
+                action.id,
+                expected=ActionState.APPLYING,
+                to=ActionState.APPLIED,
+                by=member.id,
+                now=self._clock.now(),
+                results=results,
+            )
+            return Decision(action=await self._reload(action), applied=results)
+        except Exception:
+            # The change is made and can never be made again (the action stays APPLYING):
+            # the person is told what happened, not that something went wrong.
+            logger.exception("action #%d was applied; recording its results failed", action.id)
+            applied = replace(
+                action,
+                state=ActionState.APPLIED,
+                decided_by=member.id,
+                decided_at=self._clock.now(),
+                results=results,
+            )
+            return Decision(action=applied, applied=results)
 
     async def reject(self, workspace_id: int, action_id: int, member: Member) -> ProposedAction:
         action = await self._open(workspace_id, action_id)

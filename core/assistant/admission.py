@@ -1,9 +1,11 @@
 """Plan benefits when the bot is busy: per-workspace rate limits, and business first.
 
-`RateLimits` refuses a workspace's request beyond its plan's requests per minute (counted in
-the store, so every replica sees the same count). `PriorityGate` bounds the LLM calls in
-flight in this process; when it is saturated, waiting business and enterprise requests go
-before the others (first come, first served within a class).
+`RateLimits` says how many AI requests a minute a workspace's plan allows (self-hosted
+workspaces too: the limit protects the bot, not the pool); the hold counts them in the
+store under the workspace's balance lock (`CreditPool.reserve(per_minute=...)`), so a burst
+on every replica admits exactly the limit. `PriorityGate` bounds the LLM calls in flight in
+this process; when it is saturated, waiting business and enterprise requests go before the
+others (first come, first served within a class).
 """
 
 from __future__ import annotations
@@ -13,42 +15,21 @@ import heapq
 import itertools
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
-from datetime import datetime, timedelta
-from typing import Protocol
 
-from core.errors import CreditsUnavailable
+from core.errors import RateLimited
 from core.plans import PLAN_TERMS, Plan
 from core.workspaces import Workspace
 
-WINDOW = timedelta(minutes=1)
-
-
-class RateLimited(CreditsUnavailable):
-    def __init__(self, *, workspace: str, per_minute: int) -> None:
-        super().__init__(
-            f"workspace {workspace!r} reached its limit of {per_minute} AI requests a minute; "
-            "try again in a moment"
-        )
-        self.per_minute = per_minute
-
-
-class RecentRequests(Protocol):
-    async def count_since(self, workspace_id: int, since: datetime) -> int:
-        """AI interactions the workspace started since `since` (on every replica)."""
-        ...
+__all__ = ["PriorityGate", "RateLimited", "RateLimits"]
 
 
 class RateLimits:
-    def __init__(self, *, requests: RecentRequests, per_minute: Mapping[Plan, int]) -> None:
-        self._requests = requests
+    def __init__(self, *, per_minute: Mapping[Plan, int]) -> None:
         self._per_minute = per_minute
 
-    async def admit(self, workspace: Workspace, now: datetime) -> None:
-        limit = self._per_minute.get(workspace.plan)
-        if limit is None:
-            return
-        if await self._requests.count_since(workspace.id, now - WINDOW) >= limit:
-            raise RateLimited(workspace=workspace.name, per_minute=limit)
+    def per_minute(self, workspace: Workspace) -> int | None:
+        """The AI requests a minute the workspace's plan allows; None for no limit."""
+        return self._per_minute.get(workspace.plan)
 
 
 class PriorityGate:

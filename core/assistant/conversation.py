@@ -2,17 +2,21 @@
 
 Every platform (console, Slack, Discord) sends an `AskAI` and shows the `Answer`; a
 `SetGetError` (out of credits, a member cap, a provider failure) becomes a clear message.
+Text from outside (the message, the model's answer and tool arguments, a provider's error)
+is made storable before it is held, stored or charged for. The charge, the two turns and
+the audit record of an answer commit in one transaction; whatever fails before that commit
+gives the hold back, so nothing is charged for an answer nobody got.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from core.assistant.actions import ActionDesk, ProposedAction
 from core.assistant.admission import PriorityGate, RateLimits
-from core.assistant.audit import AuditLog, AuditRecord, redact
+from core.assistant.audit import AuditRecord, redact
 from core.assistant.classify import InteractionFacts, interaction_type
 from core.assistant.prompting import CountTokens, history, system_message, tool_result_text
 from core.assistant.threads import Thread, ThreadStore, Turn, TurnSpeaker
@@ -22,7 +26,9 @@ from core.credits.interactions import Charge
 from core.credits.pool import CreditPool
 from core.credits.pricing import InteractionType, TokenUsage
 from core.errors import InvalidInput, ProviderError
-from core.llm import ChatMessage, ChatModel, LLMReply, OnText, Speaker
+from core.llm import ChatMessage, ChatModel, LLMReply, OnText, Speaker, ToolCall
+from core.ports import AnswerRecord
+from core.text import storable, storable_values
 from core.workspaces import Member, Platform, Workspace
 
 logger = logging.getLogger(__name__)
@@ -89,7 +95,6 @@ class Assistant:
         tools: WorkTools,
         threads: ThreadStore,
         actions: ActionDesk,
-        audit: AuditLog,
         clock: Clock,
         count_tokens: CountTokens,
         policy: ConversationPolicy | None = None,
@@ -101,7 +106,6 @@ class Assistant:
         self._tools = tools
         self._threads = threads
         self._actions = actions
-        self._audit = audit
         self._clock = clock
         self._count = count_tokens
         self._policy = policy or ConversationPolicy()
@@ -110,16 +114,27 @@ class Assistant:
 
     async def ask(self, request: AskAI, *, on_text: OnText | None = None) -> Answer:
         """Answer one message; a platform retry of the same event answers (and charges) once."""
-        text = request.text.strip()
+        text = storable(request.text).strip()
         if not text or len(text) > MAX_MESSAGE:
             raise InvalidInput(f"a message must have 1 to {MAX_MESSAGE} characters")
-        if self._limits is not None:
-            await self._limits.admit(request.workspace, self._clock.now())
+        request = replace(request, text=text)
         hold = await self._pool.reserve(
-            request.workspace, key=request.event_id, member=request.member
+            request.workspace,
+            key=request.event_id,
+            member=request.member,
+            per_minute=self._limits.per_minute(request.workspace) if self._limits else None,
         )
         if hold.duplicate:
             return Answer("", InteractionType.SIMPLE_QUESTION, TokenUsage(), None, (), "", True)
+        try:
+            return await self._answer(request, on_text)
+        except ProviderError:
+            raise  # released, with its audit record
+        except Exception:
+            await self._give_back(request)
+            raise
+
+    async def _answer(self, request: AskAI, on_text: OnText | None) -> Answer:
         thread = await self._threads.open_thread(
             workspace_id=request.workspace.id,
             platform=request.platform,
@@ -131,10 +146,28 @@ class Assistant:
         try:
             exchange = await self._converse(request, thread, earlier, on_text)
         except ProviderError as exc:
-            await self._pool.release(request.workspace, key=request.event_id)
-            await self._record(request, thread, text=str(exc), outcome="provider_error")
+            await self._unanswered(request, thread, exc)
             raise
         return await self._finish(request, thread, earlier, exchange)
+
+    async def _unanswered(self, request: AskAI, thread: Thread, failure: ProviderError) -> None:
+        """Give the hold back with the audit record of the failure, in one transaction; the
+        person is told what the provider did even when that record cannot be written."""
+        record = self._audit_record(request, thread, text=str(failure), outcome="provider_error")
+        try:
+            await self._pool.release(request.workspace, key=request.event_id, record=record)
+        except Exception:
+            logger.exception("recording the provider failure of %s failed", request.event_id)
+            await self._give_back(request)
+
+    async def _give_back(self, request: AskAI) -> None:
+        """Release the hold of an answer that failed; one we cannot release expires by itself."""
+        try:
+            await self._pool.release(request.workspace, key=request.event_id)
+        except Exception as exc:
+            logger.warning(
+                "could not release the hold of %s (%s); it expires", request.event_id, type(exc)
+            )
 
     async def _converse(
         self, request: AskAI, thread: Thread, earlier: Sequence[Turn], on_text: OnText | None
@@ -146,7 +179,7 @@ class Assistant:
                 member=request.member.display_name, today=self._clock.now().date(), project=project
             ),
             *history(earlier, budget=self._policy.history_budget, count=self._count),
-            ChatMessage(speaker=Speaker.USER, text=request.text.strip()),
+            ChatMessage(speaker=Speaker.USER, text=request.text),
         ]
         specs = self._tools.specs(scoped=project is not None)
         outcomes: list[ToolOutcome] = []
@@ -160,8 +193,9 @@ class Assistant:
             usage += reply.usage
             if not reply.tool_calls:
                 return Exchange(reply, outcomes, usage)
-            messages.append(ChatMessage(Speaker.ASSISTANT, reply.text, tool_calls=reply.tool_calls))
-            for call in reply.tool_calls:
+            calls = tuple(_storable_call(call) for call in reply.tool_calls)
+            messages.append(ChatMessage(Speaker.ASSISTANT, reply.text, tool_calls=calls))
+            for call in calls:
                 outcome = await self._tools.run(call, ctx)
                 outcomes.append(outcome)
                 result = tool_result_text(
@@ -176,7 +210,36 @@ class Assistant:
         self, request: AskAI, thread: Thread, earlier: Sequence[Turn], exchange: Exchange
     ) -> Answer:
         reply, outcomes, usage = exchange.reply, exchange.outcomes, exchange.usage
-        proposals = tuple(
+        # Stored before the charge, shown only with the answer: withdrawn if it never comes.
+        proposals = await self._propose(request, thread, outcomes)
+        kind = interaction_type(InteractionFacts(outcomes, len(earlier), usage.output_tokens))
+        text = storable(reply.text).strip() or "(no answer)"
+        now = self._clock.now()
+        answer = Answer(text, kind, usage, None, proposals, storable(reply.model))
+        record = AnswerRecord(
+            turns=(
+                Turn(thread.id, TurnSpeaker.MEMBER, request.text, request.member.id, now),
+                Turn(thread.id, TurnSpeaker.ASSISTANT, text, None, now),
+            ),
+            audit=self._audit_record(request, thread, text=text, exchange=exchange, answer=answer),
+        )
+        try:
+            charge = await self._pool.settle(
+                request.workspace,
+                key=request.event_id,
+                usage=usage,
+                interaction_type=kind,
+                record=record,
+            )
+        except Exception:
+            await self._actions.withdraw(proposals)
+            raise
+        return replace(answer, charge=charge)
+
+    async def _propose(
+        self, request: AskAI, thread: Thread, outcomes: Sequence[ToolOutcome]
+    ) -> tuple[ProposedAction, ...]:
+        return tuple(
             [
                 await self._actions.propose(
                     workspace_id=request.workspace.id,
@@ -188,21 +251,8 @@ class Assistant:
                 if o.proposal is not None
             ]
         )
-        kind = interaction_type(InteractionFacts(outcomes, len(earlier), usage.output_tokens))
-        charge = await self._pool.settle(
-            request.workspace, key=request.event_id, usage=usage, interaction_type=kind
-        )
-        text = reply.text.strip() or "(no answer)"
-        now = self._clock.now()
-        await self._threads.add_turns(
-            Turn(thread.id, TurnSpeaker.MEMBER, request.text.strip(), request.member.id, now),
-            Turn(thread.id, TurnSpeaker.ASSISTANT, text, None, now),
-        )
-        answer = Answer(text, kind, usage, charge, proposals, reply.model)
-        await self._record(request, thread, text=text, exchange=exchange, answer=answer)
-        return answer
 
-    async def _record(
+    def _audit_record(
         self,
         request: AskAI,
         thread: Thread,
@@ -211,26 +261,30 @@ class Assistant:
         exchange: Exchange | None = None,
         answer: Answer | None = None,
         outcome: str = "answered",
-    ) -> None:
+    ) -> AuditRecord:
+        """The audit record; its credits are set by the store to what the charge took."""
         outcomes = exchange.outcomes if exchange else []
         usage = exchange.usage if exchange else TokenUsage()
-        await self._audit.record(
-            AuditRecord(
-                workspace_id=request.workspace.id,
-                thread_id=thread.id,
-                member_id=request.member.id,
-                event_id=request.event_id,
-                at=self._clock.now(),
-                prompt=redact(request.text),
-                answer=redact(text),
-                tools=tuple(o.call.name for o in outcomes),
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                tokens_estimated=usage.estimated,
-                credits=answer.charge.credits if answer and answer.charge else 0,
-                interaction_type=answer.interaction_type.value if answer else "",
-                model=answer.model if answer else self._model.label,
-                outcome=outcome,
-                proposals=tuple(p.id for p in answer.proposals) if answer else (),
-            )
+        return AuditRecord(
+            workspace_id=request.workspace.id,
+            thread_id=thread.id,
+            member_id=request.member.id,
+            event_id=request.event_id,
+            at=self._clock.now(),
+            prompt=redact(request.text),
+            answer=redact(storable(text)),
+            tools=tuple(o.call.name for o in outcomes),
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+            tokens_estimated=usage.estimated,
+            credits=0,
+            interaction_type=answer.interaction_type.value if answer else "",
+            model=answer.model if answer else storable(self._model.label),
+            outcome=outcome,
+            proposals=tuple(p.id for p in answer.proposals) if answer else (),
         )
+
+
+def _storable_call(call: ToolCall) -> ToolCall:
+    """A tool call whose name and arguments can be stored (proposals) and queried with."""
+    return replace(call, name=storable(call.name), arguments=storable_values(call.arguments))

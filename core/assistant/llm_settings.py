@@ -26,6 +26,43 @@ class WorkspaceLLM:
         )
 
 
+PROVIDERS = ("openai", "azure", "anthropic", "openai-compatible")
+FIELDS = ("model", "base_url", "azure_deployment", "api_version", "api_key")
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "openai": ("model", "api_key"),
+    "anthropic": ("model", "api_key"),
+    "azure": ("api_key", "base_url", "azure_deployment", "api_version"),
+    "openai-compatible": ("model", "base_url"),  # local servers (vLLM, Ollama) need no key
+}
+
+
+def problems(own: WorkspaceLLM) -> dict[str, str]:
+    """What is wrong with `own`, by field (`provider` for the provider); empty when usable."""
+    if own.provider not in PROVIDERS:
+        return {"provider": f"provider must be one of {', '.join(PROVIDERS)}"}
+    found = {
+        name: f"{name} is required" for name in REQUIRED[own.provider] if not getattr(own, name)
+    }
+    if own.base_url and not own.base_url.startswith(("http://", "https://")):
+        found.setdefault("base_url", "base_url must start with http:// or https://")
+    return found
+
+
+def submitted(values: dict[str, str], stored: WorkspaceLLM | None) -> WorkspaceLLM:
+    """Settings from a form; an empty key field keeps the stored key, unless the provider
+    changed (a key is never sent to another provider than the one it was given for)."""
+    provider = values.get("provider", "")
+    kept = stored.api_key if stored and stored.provider == provider else None
+    return WorkspaceLLM(
+        provider=provider,
+        model=values.get("model", ""),
+        base_url=values.get("base_url"),
+        azure_deployment=values.get("azure_deployment"),
+        api_version=values.get("api_version"),
+        api_key=values.get("api_key") or kept,
+    )
+
+
 class LLMSettingsStore(Protocol):
     async def save(self, workspace_id: int, settings: WorkspaceLLM) -> None:
         """Replace the workspace's settings."""

@@ -7,7 +7,7 @@ from datetime import date
 
 from core.credits.alerts import AlertKind, UsageAlert
 from core.credits.balance import Balance
-from core.plans import PLAN_TERMS, Plan
+from core.plans import remedy
 from core.workspaces import Workspace
 
 
@@ -143,11 +143,7 @@ def _left(balance: Balance) -> str:
 
 
 def _remedy(workspace: Workspace) -> str:
-    if PLAN_TERMS[workspace.plan].can_buy_packs:
-        return "an admin can buy a credit pack"
-    if workspace.plan is Plan.ENTERPRISE:
-        return "ask the operator for more credits"
-    return "an admin can upgrade the plan"
+    return remedy(workspace.plan)
 
 
 def _credits(n: int) -> str:

@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from core.assistant.audit import AuditRecord
 from core.clock import Clock
 from core.credits.balance import Balance
 from core.credits.cycles import Cycle, cycle_containing
@@ -16,14 +17,17 @@ from core.errors import (
     MemberCapReached,
     OutOfCredits,
     PoolBusy,
+    RateLimited,
 )
-from core.plans import PLAN_TERMS
+from core.plans import PLAN_TERMS, remedy
 from core.ports import (
+    AnswerRecord,
     CreditStore,
     CycleContext,
     HoldOutcome,
     HoldRequest,
     HoldStatus,
+    RateWindow,
     SettleRequest,
 )
 from core.workspaces import Member, Workspace
@@ -31,6 +35,7 @@ from core.workspaces import Member, Workspace
 logger = logging.getLogger(__name__)
 
 MAX_KEY_LENGTH = 200
+RATE_WINDOW = timedelta(minutes=1)  # a per-minute rate limit counts the last minute
 
 
 @dataclass(frozen=True)
@@ -88,11 +93,20 @@ class CreditPool:
     def context(self, workspace: Workspace) -> CycleContext:
         return cycle_context(workspace, self._clock.now())
 
-    async def reserve(self, workspace: Workspace, *, key: str, member: Member | None) -> Hold:
+    async def reserve(
+        self,
+        workspace: Workspace,
+        *,
+        key: str,
+        member: Member | None,
+        per_minute: int | None = None,
+    ) -> Hold:
         """Hold credits for one AI answer; the same key returns the earlier hold.
 
         Refuses only when the pool is really exhausted; while answers in flight hold the
-        last credits it waits (backing off) for them to settle or be released.
+        last credits it waits (backing off) for them to settle or be released. With
+        `per_minute`, the hold itself refuses (`RateLimited`) once the workspace started
+        that many interactions in the last minute, atomically with the other holds.
         """
         _check_key(key)
         if member is not None and member.workspace_id != workspace.id:
@@ -100,10 +114,14 @@ class CreditPool:
         waited, pause, swept = timedelta(0), self._policy.first_poll, False
         while True:
             ctx = self.context(workspace)
-            outcome = await self._store.hold(self._hold_request(ctx, workspace, key, member))
+            request = self._hold_request(ctx, workspace, key, member, per_minute)
+            outcome = await self._store.hold(request)
             if outcome.interaction is not None:
                 duplicate = outcome.status is HoldStatus.DUPLICATE
                 return Hold(interaction=outcome.interaction, duplicate=duplicate)
+            if outcome.status is HoldStatus.RATE_LIMITED:
+                assert per_minute is not None
+                raise RateLimited(workspace=workspace.name, per_minute=per_minute)
             self._refuse_if_final(ctx, workspace, member, outcome)
             if not swept:
                 swept = True
@@ -116,7 +134,12 @@ class CreditPool:
             pause = min(pause * 2, self._policy.max_poll)
 
     def _hold_request(
-        self, ctx: CycleContext, workspace: Workspace, key: str, member: Member | None
+        self,
+        ctx: CycleContext,
+        workspace: Workspace,
+        key: str,
+        member: Member | None,
+        per_minute: int | None,
     ) -> HoldRequest:
         metered = workspace.metered
         return HoldRequest(
@@ -126,6 +149,7 @@ class CreditPool:
             amount=self._pricing.minimum if metered else 0,
             member_cap=member.monthly_cap if (member and metered) else None,
             expires_at=ctx.now + self._policy.hold_ttl,
+            rate=None if per_minute is None else RateWindow(per_minute, ctx.now - RATE_WINDOW),
         )
 
     def _refuse_if_final(
@@ -145,6 +169,7 @@ class CreditPool:
                 workspace=workspace.name,
                 renewal_date=ctx.cycle.renewal,
                 can_buy_packs=PLAN_TERMS[workspace.plan].can_buy_packs,
+                remedy=remedy(workspace.plan),
             )
 
     async def settle(
@@ -154,8 +179,12 @@ class CreditPool:
         key: str,
         usage: TokenUsage,
         interaction_type: InteractionType,
+        record: AnswerRecord | None = None,
     ) -> Charge:
-        """Charge an answered interaction once, from the tokens of every LLM call it made."""
+        """Charge an answered interaction once, from the tokens of every LLM call it made.
+
+        `record` (the answer's turns and audit record) commits with the charge or not at all.
+        """
         _check_key(key)
         credits = self._pricing.credits_for(usage) if workspace.metered else 0
         charge = await self._store.settle(
@@ -165,6 +194,7 @@ class CreditPool:
                 credits=credits,
                 usage=usage,
                 interaction_type=interaction_type,
+                record=record,
             )
         )
         if charge.split.written_off:
@@ -175,10 +205,13 @@ class CreditPool:
             )
         return charge
 
-    async def release(self, workspace: Workspace, *, key: str) -> bool:
-        """Give a hold back without charge (no answer, provider failure)."""
+    async def release(
+        self, workspace: Workspace, *, key: str, record: AuditRecord | None = None
+    ) -> bool:
+        """Give a hold back without charge (no answer, provider failure), with the audit
+        record of why in the same transaction."""
         _check_key(key)
-        return await self._store.release(self.context(workspace), key)
+        return await self._store.release(self.context(workspace), key, record=record)
 
     async def release_expired(self, workspace: Workspace) -> int:
         return await self._store.release_expired(self.context(workspace))

@@ -50,7 +50,6 @@ class Team:
             tools=WorkTools(self.work),
             threads=self.threads,
             actions=self.desk,
-            audit=self.audit,
             clock=self.clock,
             count_tokens=count_tokens,
             limits=limits,
@@ -79,7 +78,8 @@ class Team:
 
 @pytest.fixture
 async def team(clock: FakeClock) -> Team:
-    store, work = InMemoryStore(), InMemoryWorkItemStore()
+    threads, audit = InMemoryThreads(), InMemoryAudit()
+    store, work = InMemoryStore(threads=threads, audit=audit), InMemoryWorkItemStore()
     admin = WorkspaceAdmin(workspaces=store, credits=store, clock=clock)
     workspace = await admin.create("demo", plan=Plan.PRO)
     await work.replace_all(workspace.id, demo_dataset(clock.now().date()))
@@ -91,9 +91,9 @@ async def team(clock: FakeClock) -> Team:
         clock=clock,
         store=store,
         work=work,
-        threads=InMemoryThreads(),
+        threads=threads,
         actions=actions,
-        audit=InMemoryAudit(),
+        audit=audit,
         admin=admin,
         pool=CreditPool(store=store, clock=clock, pricing=PricingRule()),
         desk=ActionDesk(actions=actions, work=work, clock=clock, ttl=timedelta(hours=1)),

@@ -75,7 +75,7 @@ async def test_a_cancelled_waiter_does_not_lose_the_slot() -> None:
 async def test_a_workspace_over_its_plans_rate_is_refused_until_the_minute_passes(
     team: Team,
 ) -> None:
-    limits = RateLimits(requests=team.store, per_minute={Plan.PRO: 2})
+    limits = RateLimits(per_minute={Plan.PRO: 2})
     model = ScriptedModel([text_reply("a"), text_reply("b"), text_reply("c")])
     assistant = team.assistant(model, limits=limits)
     await assistant.ask(team.ask("one", event="e1"))

@@ -9,12 +9,12 @@ from adapters.offline import OfflineModel
 from core.work.model import ItemFilter, ItemState
 from core.workspaces import Member
 from tests.assistant.conftest import Team
+from tests.chat.conftest import layer_for
 
 
 def session(team: Team, member: Member, out: io.StringIO) -> ConsoleSession:
     return ConsoleSession(
-        assistant=team.assistant(OfflineModel()),
-        desk=team.desk,
+        layer=layer_for(team, OfflineModel()).layer,
         workspace=team.workspace,
         member=member,
         out=out,
@@ -53,7 +53,7 @@ async def test_a_member_cannot_confirm_a_bulk_change_and_sees_why(team: Team) ->
     out = io.StringIO()
     lines = iter(["Update all Todo items in API project to In Progress", "y"])
     await session(team, team.bob, out).run(lines)
-    assert "only an admin can confirm this action" in out.getvalue()
+    assert "Only an admin can confirm this action." in out.getvalue()
 
 
 async def test_out_of_credits_is_a_clear_line_and_the_session_goes_on(team: Team) -> None:

@@ -174,11 +174,13 @@ class Model:
         return len(expired)
 
     def release(self, key: str) -> bool:
+        """Closes a held or an expired interaction (a late answer may not be charged)."""
         found = self.interactions.get(key)
-        if found is None or found.state is not State.HELD:
+        if found is None or found.state not in OPEN:
             return False
+        held = found.state is State.HELD
         found.state = State.RELEASED
-        return True
+        return held
 
     def settle(self, key: str, credits: int) -> tuple[str, int, int, int]:
         """('closed'|'duplicate'|'charged', monthly, packs, written_off)."""

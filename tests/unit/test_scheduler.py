@@ -18,6 +18,7 @@ from adapters.storage.claims import SqlEventClaims
 from bot.app import App, build_app
 from bot.scheduler import (
     alert_dispatcher,
+    answer_unfinished,
     build_scheduler,
     deliver_alerts,
     forget_old_events,
@@ -97,6 +98,26 @@ async def test_the_scheduler_runs_four_jobs_none_overlapping_itself(app: App) ->
         scheduler.shutdown(wait=False)
 
 
+async def test_a_platform_adds_the_job_that_answers_what_a_crashed_process_claimed(
+    app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def recover() -> int:
+        return 2
+
+    scheduler = build_scheduler(app, notifier=FakeNotifier(), poll_seconds=15, recover=recover)
+    (job,) = [job for job in scheduler.get_jobs() if job.id == "answer_unfinished"]
+    assert job.trigger.interval == timedelta(minutes=1)
+    caplog.set_level(logging.INFO)
+    assert await answer_unfinished(recover) == 2
+    assert "answered 2 messages again that a crashed process had claimed" in caplog.text
+
+    async def broken() -> int:
+        raise OSError("slack unreachable")
+
+    assert await answer_unfinished(broken) is None  # logged; the next run tries again
+    assert "scheduled job answer_unfinished failed" in caplog.text
+
+
 async def test_a_threshold_alert_reaches_the_admins_once_across_two_replicas(
     app: App, database_url: str
 ) -> None:
@@ -154,9 +175,13 @@ async def test_expired_holds_are_released(app: App, clock: FakeClock) -> None:
 
 async def test_event_claims_older_than_two_days_are_forgotten(app: App, clock: FakeClock) -> None:
     claims = SqlEventClaims(app.db)
-    assert await claims.claim(Platform.SLACK, "T1:C1:1", clock.now())
+    first = await claims.claim(Platform.SLACK, "T1:C1:1", clock.now())
+    assert first is not None
+    assert await claims.finish(first)
     clock.advance(days=1)
-    assert await claims.claim(Platform.SLACK, "T1:C1:2", clock.now())
+    second = await claims.claim(Platform.SLACK, "T1:C1:2", clock.now())
+    assert second is not None
+    assert await claims.finish(second)  # answered: a retry finds it taken
     clock.advance(days=1, seconds=1)
 
     assert await forget_old_events(app) == 1

@@ -12,11 +12,11 @@ import pytest
 
 from adapters.slack.app import SlackConfig, build_slack_app
 from adapters.slack.server import slack_web_app
-from adapters.slack.services import ChatFor
 from adapters.storage import SqlThreadStore
 from bot.app import App
+from bot.chat import chat_layer
 from bot.conversation import ChatSessions
-from bot.slack import slack_services
+from core.chat.services import SessionFor
 from core.credits.pricing import InteractionType, TokenUsage
 from core.plans import Plan
 from core.work.demo_data import demo_dataset
@@ -145,21 +145,19 @@ class serve:
     """The Slack web app on an ephemeral port; yields its base URL."""
 
     def __init__(
-        self, app: App, slack: FakeSlack, *, chat: ChatFor | None = None, **overrides: Any
+        self, app: App, slack: FakeSlack, *, chat: SessionFor | None = None, **overrides: Any
     ) -> None:
         self._app = app
         self._sessions = ChatSessions(app)
         self._config = slack_config(slack, **overrides)
-        self._services = slack_services(app, self._sessions)
-        if chat is not None:
-            self._services = replace(self._services, chat=chat)
+        self._layer = chat_layer(app, self._sessions, chat=chat)
         self._server = LocalServer()
         self._http: aiohttp.ClientSession | None = None
 
     async def __aenter__(self) -> str:
         self._http = aiohttp.ClientSession()
         bolt = build_slack_app(
-            self._config, services=self._services, engine=self._app.db.engine, session=self._http
+            self._config, layer=self._layer, engine=self._app.db.engine, session=self._http
         )
         return await self._server.start(slack_web_app(bolt, healthy=self._app.db.ping))
 

@@ -130,6 +130,7 @@ class FakeSlack:
         self._waiters: dict[str, list[tuple[int, asyncio.Event]]] = {}
         self._failures: dict[str, deque[_Failure]] = {}
         self._answers: dict[str, Answer] = {}
+        self._stalls: dict[str, tuple[Callable[[SlackCall], bool], asyncio.Event]] = {}
         self.thread_of: dict[str, str] = {}  # a posted message's ts -> the thread it is in
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections
         self._connected = asyncio.Event()
@@ -182,6 +183,8 @@ class FakeSlack:
         self.root = await self._server.start(app)
 
     async def close(self) -> None:
+        for _, gate in self._stalls.values():
+            gate.set()
         for ws in self.sockets:
             await ws.close()
         await self._server.stop()
@@ -260,6 +263,16 @@ class FakeSlack:
             [_Failure(resolved, status, after)] * times
         )
 
+    def stall(
+        self, method: str, when: Callable[[SlackCall], bool] = lambda _call: True
+    ) -> asyncio.Event:
+        """Leave later calls of `method` that `when` accepts unanswered, as a hung Slack
+        would, until the returned event is set (or the fake closes); they are recorded on
+        arrival, so `wait_for` sees them."""
+        gate = asyncio.Event()
+        self._stalls[method] = (when, gate)
+        return gate
+
     def answer(self, method: str, answer: Answer) -> None:
         """Answer every later call of `method` with `answer` (a body, or a function of the call)."""
         self._answers[method] = answer
@@ -284,6 +297,9 @@ class FakeSlack:
             self._record(SlackCall(method, {}, None))
             return web.json_response({"ok": False, "error": "invalid_json"})
         failure, call = self._arrive(method, args, token)
+        stalled = self._stalls.get(method)
+        if stalled is not None and stalled[0](call):
+            await stalled[1].wait()
         if self.delay:
             await asyncio.sleep(self.delay)
         if failure is not None:

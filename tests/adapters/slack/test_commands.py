@@ -163,7 +163,7 @@ async def test_alerts_channel_is_set_to_the_channel_the_command_came_from(bot: S
 async def test_project_binds_the_channel_and_shows_the_binding(bot: SlackBot) -> None:
     assert "not bound to a project" in await reply(bot, "project", channel="C0WEB")
 
-    bound = await reply(bot, "project web", channel="C0WEB")
+    bound = await reply(bot, "project web", user="U0ALICE", channel="C0WEB")
 
     assert bound == "Questions in <#C0WEB> are now about project WEB."
     assert await reply(bot, "project", channel="C0WEB") == "This channel is bound to WEB."
@@ -171,7 +171,7 @@ async def test_project_binds_the_channel_and_shows_the_binding(bot: SlackBot) ->
 
 
 async def test_binding_an_unknown_project_names_the_projects_there_are(bot: SlackBot) -> None:
-    text = await reply(bot, "project NOPE", channel="C0WEB")
+    text = await reply(bot, "project NOPE", user="U0ALICE", channel="C0WEB")
 
     assert text == ":warning: No project NOPE in workspace acme (projects: API, WEB)."
     assert "not bound" in await reply(bot, "project", channel="C0WEB")

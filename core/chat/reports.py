@@ -1,34 +1,13 @@
-"""The text of `/setget` replies: balance, plan, usage, the audit summary, help."""
+"""The text of `/setget` replies in CommonMark: balance, plan, usage, the audit summary."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from adapters.slack.mrkdwn import escape
 from core.assistant.audit import AuditRecord
 from core.credits.dashboard import UsageReport
 from core.credits.pool import CreditStatus
 from core.plans import PLAN_TERMS
-
-HELP = [
-    ("help", "this list", False),
-    ("balance", "credits left, used this month, packs and the renewal date", False),
-    ("usage", "the usage dashboard (members see their own figures)", False),
-    ("plan", "the workspace's plan and what it includes", False),
-    ("project KEY", "bind this channel to a project (no KEY: show the binding)", False),
-    ("buy", "buy a credit pack", True),
-    ("alerts-channel [off]", "send usage alerts to this channel (off: to admins by DM)", True),
-    ("config", "the model of a self-hosted workspace", True),
-    ("audit", "recent AI interactions, and the log as a file", True),
-]
-
-
-def help_text(*, admin: bool) -> str:
-    lines = ["*SetGet AI* — mention me in a channel or DM me to ask about your work items."]
-    for name, what, admin_only in HELP:
-        if admin or not admin_only:
-            lines.append(f"• `/setget {name}` — {what}" + (" _(admins)_" if admin_only else ""))
-    return "\n".join(lines)
 
 
 def _count(n: int, thing: str) -> str:
@@ -42,17 +21,17 @@ def _credits(n: int) -> str:
 def balance_text(status: CreditStatus) -> str:
     workspace, balance, cycle = status.workspace, status.balance, status.cycle
     if not workspace.metered:
-        return f"*{workspace.name}* is self-hosted: AI use is not limited by credits."
+        return f"**{workspace.name}** is self-hosted: AI use is not limited by credits."
     lines = [
-        f"*AI credits — {workspace.name}* ({workspace.plan.value})",
-        f"Remaining: *{_credits(balance.remaining)}*"
+        f"**AI credits — {workspace.name}** ({workspace.plan.value})",
+        f"Remaining: **{_credits(balance.remaining)}**"
         f" (monthly {balance.monthly_remaining:,} of {balance.monthly_allocation:,},"
         f" packs {balance.packs_remaining:,})",
         f"Used this month: {_count(balance.monthly_used, 'monthly credit')}",
         f"Renews on {cycle.renewal.isoformat()}",
     ]
     if status.paused:
-        lines.append(":no_entry: AI is paused until the renewal or a pack purchase.")
+        lines.append("AI is paused until the renewal or a pack purchase.")
     return "\n".join(lines)
 
 
@@ -60,11 +39,11 @@ def plan_text(status: CreditStatus) -> str:
     workspace = status.workspace
     terms = PLAN_TERMS[workspace.plan]
     if not workspace.metered:
-        return f"*{workspace.name}* is self-hosted: no credit limits, your own model and key."
+        return f"**{workspace.name}** is self-hosted: no credit limits, your own model and key."
     packs = "can buy credit packs" if terms.can_buy_packs else "cannot buy credit packs"
     priority = "; priority processing" if terms.priority else ""
     return (
-        f"*{workspace.name}* is on the *{workspace.plan.value}* plan: "
+        f"**{workspace.name}** is on the **{workspace.plan.value}** plan: "
         f"{workspace.allocation:,} credits a month, {packs}{priority}. "
         f"The month renews on {status.cycle.renewal.isoformat()}."
     )
@@ -73,23 +52,23 @@ def plan_text(status: CreditStatus) -> str:
 def usage_text(report: UsageReport) -> str:
     balance, figures = report.balance, report.figures
     lines = [
-        f"*AI usage — {report.workspace.name}* ({report.since} to {report.until})",
-        f"Remaining: *{_credits(balance.remaining)}* · used this cycle: {report.used:,}"
+        f"**AI usage — {report.workspace.name}** ({report.since} to {report.until})",
+        f"Remaining: **{_credits(balance.remaining)}** · used this cycle: {report.used:,}"
         f" · packs left: {balance.packs_remaining:,} · renews on {report.cycle.renewal}",
-        "*By member*",
+        "**By member**",
         *[
-            f"• {escape(m.member)}: {_credits(m.credits)}"
+            f"• {m.member}: {_credits(m.credits)}"
             f" in {_count(m.interactions, 'interaction')}"
             + (f" (cap {m.cap:,})" if m.cap is not None else "")
             for m in figures.by_member
         ],
-        "*By type*",
+        "**By type**",
         *[
             f"• {t.interaction_type.value.replace('_', ' ')}: {_credits(t.credits)}"
             for t in figures.by_type
             if t.interactions
         ],
-        "_Credits by day: chart sent to you as a direct message._",
+        "_Credits by day: the chart is sent to you privately._",
     ]
     if not figures.by_member:
         lines.insert(3, "• no AI use yet this cycle")
@@ -115,14 +94,14 @@ def audit_text(
     if not records:
         return f"No AI interactions in the last {days} days."
     total = _count(len(records), "interaction")
-    lines = [f"*AI audit log* — {total} in the last {days} days; latest:"]
+    lines = [f"**AI audit log** — {total} in the last {days} days; latest:"]
     for r in list(records)[-shown:][::-1]:
-        who = escape(members.get(r.member_id, f"member {r.member_id}"))
+        who = members.get(r.member_id, f"member {r.member_id}")
         tools = ", ".join(r.tools) or "no tools"
         lines.append(
             f"• {r.at:%Y-%m-%d %H:%M} {who}: {r.interaction_type.replace('_', ' ')}, "
             f"{_credits(r.credits)}, {r.input_tokens + r.output_tokens:,} tokens, {tools}"
             f" ({r.outcome})"
         )
-    lines.append("_The whole log is sent to you as a JSON-lines file._")
+    lines.append("_The whole log is sent to you privately as a JSON-lines file._")
     return "\n".join(lines)

@@ -1,4 +1,4 @@
-"""What the Slack adapter needs from the rest of the bot; the wiring builds it once."""
+"""What the chat layer needs from the rest of the bot; the composition root builds it once."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from core.ports import WorkspaceStore
 from core.workspaces import Workspace
 
 
-class ChatServices(Protocol):
+class AnsweringSession(Protocol):
     """The assistant answering one workspace, and the desk its proposals go through."""
 
     @property
@@ -32,11 +32,11 @@ class ChatServices(Protocol):
     def desk(self) -> ActionDesk: ...
 
 
-ChatFor = Callable[[Workspace], AbstractAsyncContextManager[ChatServices]]
+SessionFor = Callable[[Workspace], AbstractAsyncContextManager[AnsweringSession]]
 
 
 @dataclass(frozen=True, kw_only=True)
-class SlackServices:
+class ChatServices:
     workspaces: WorkspaceStore
     admin: WorkspaceAdmin
     pool: CreditPool
@@ -48,6 +48,6 @@ class SlackServices:
     threads: ThreadStore
     llm_settings: LLMSettingsStore
     clock: Clock
-    chat: ChatFor  # `async with services.chat(workspace) as chat:` for one message
+    chat: SessionFor  # `async with services.chat(workspace) as chat:` for one message
     usage_chart: Callable[[UsageReport], bytes]  # PNG of credits used by day
     pack_sizes: Sequence[int] = (100, 500, 1000)

@@ -1,0 +1,120 @@
+"""An answer streamed by edits: a placeholder at once, an edit at most once per the
+surface's interval while the model writes, then the final text split to the surface's limit
+with the usage footer on the last piece."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+
+from core.chat.replies import Reply
+from core.chat.surface import Surface, SurfaceRefused
+
+logger = logging.getLogger(__name__)
+
+
+def split(text: str, limit: int) -> list[str]:
+    """Pieces of at most `limit` characters, cut at line ends (else spaces) where possible."""
+    pieces: list[str] = []
+    rest = text.strip("\n")
+    while len(rest) > limit:
+        cut = rest.rfind("\n", 0, limit + 1)
+        if cut <= limit // 2:
+            cut = rest.rfind(" ", 0, limit + 1)
+        if cut <= limit // 2:
+            cut = limit
+        pieces.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+class EditedStream:
+    def __init__(
+        self,
+        surface: Surface,
+        *,
+        interval: float | None = None,
+        now: Callable[[], float] = time.monotonic,
+        message: str | None = None,
+    ) -> None:
+        """`message`: a placeholder posted before (by an attempt that crashed) to answer in."""
+        self._surface = surface
+        self._interval = surface.edit_interval if interval is None else interval
+        self._now = now
+        self._text = ""
+        self.message = message
+        self._last_edit = 0.0
+        self._edit: asyncio.Task[None] | None = None
+        self.edits = 0
+
+    async def start(self) -> None:
+        if self.message is None:
+            self.message = await self._surface.post(self._surface.placeholder)
+        self._last_edit = self._now()
+
+    async def on_text(self, delta: str) -> None:
+        """Collect streamed text; edit the placeholder when the last edit is old enough."""
+        self._text += delta
+        if self._edit is not None and not self._edit.done():
+            return
+        if self._now() - self._last_edit < self._interval:
+            return
+        self._last_edit = self._now()
+        shown = self._surface.render(Reply(self._text))
+        limit = self._surface.text_limit
+        if len(shown) > limit:
+            shown = split(shown, limit)[0] + " …"
+        self._edit = asyncio.create_task(self._update(shown, footer=None, quiet=True))
+
+    async def finish(self, text: str, *, footer: str) -> list[str]:
+        """The placeholder holds the first piece, later pieces follow, the last with the
+        footer; when the placeholder cannot be edited the answer is posted anew (it was
+        paid for). Returns every message's id."""
+        await self.settled()
+        pieces = split(self._surface.render(Reply(text)), self._surface.text_limit)
+        try:
+            await self._update(pieces[0], footer=footer if len(pieces) == 1 else None)
+        except SurfaceRefused as exc:
+            logger.warning("the final edit was refused (%s); posting the answer", exc.code)
+            return await self._post(pieces, footer=footer)
+        return [self.message or "", *await self._post(pieces[1:], footer=footer)]
+
+    async def _post(self, pieces: list[str], *, footer: str) -> list[str]:
+        last = len(pieces) - 1
+        return [
+            await self._surface.post(piece, footer=footer if i == last else None)
+            for i, piece in enumerate(pieces)
+        ]
+
+    async def fail(self, reply: Reply) -> None:
+        await self.settled()
+        if self.message is None:
+            self.message = await self._surface.post(self._surface.render(reply))
+            return
+        await self._update(self._surface.render(reply), footer=None)
+
+    async def remove(self) -> None:
+        await self.settled()
+        if self.message is not None:
+            await self._surface.delete(self.message)
+
+    async def settled(self) -> None:
+        """Wait for the progress edit in flight, if any."""
+        if self._edit is not None:
+            await self._edit
+
+    async def _update(self, text: str, *, footer: str | None, quiet: bool = False) -> None:
+        if self.message is None:
+            return
+        try:
+            await self._surface.edit(self.message, text, footer=footer)
+            self.edits += 1
+        except SurfaceRefused as exc:
+            if not quiet:
+                raise
+            # A progress edit that fails is skipped: the final edit carries the whole text.
+            logger.warning("a progress edit was refused: %s", exc.code)

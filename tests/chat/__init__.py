@@ -1,0 +1,1 @@
+"""The chat layer every platform shares, driven through an in-memory surface."""
