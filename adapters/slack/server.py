@@ -29,6 +29,8 @@ from aiohttp.http_exceptions import BadHttpMessage
 from aiohttp.log import server_logger
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
@@ -191,9 +193,26 @@ def _is_ssl_check(body: bytes) -> bool:
 
 def _bolt_request(text: str, request: web.Request) -> AsyncBoltRequest:
     try:
-        return AsyncBoltRequest(body=text, query=request.query_string, headers=_headers(request))
+        found = AsyncBoltRequest(body=text, query=request.query_string, headers=_headers(request))
+        command = _slash_command(text, request.content_type)
+        if command is not None and found.body != command:
+            # Bolt takes any form with the word "payload" anywhere in it for an interaction
+            # (`/setget what is a payload`, a channel named "payloads") and then reads
+            # nothing; a slash command's form is its body. The raw body stays for Bolt's own
+            # signature check.
+            found.body = command
+            found.context = build_async_context(AsyncBoltContext({}), command)
+        return found
     except Exception as error:  # Bolt reads fields of a shape Slack never sends (`"team": 7`)
         raise _Refused(400, f"Bolt cannot read the body ({type(error).__name__})") from None
+
+
+def _slash_command(text: str, content_type: str) -> dict[str, str] | None:
+    """The form of a slash command (it has a `command` and no `payload` field), else None."""
+    if content_type == "application/json" or text.startswith("{"):
+        return None
+    form = dict(parse_qsl(text, keep_blank_values=True))
+    return form if "command" in form and "payload" not in form else None
 
 
 def _page(request: web.Request) -> AsyncBoltRequest:

@@ -22,6 +22,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event, text
@@ -82,6 +83,17 @@ class Database:
         # SQLite's sleeping busy handler (which still arbitrates between processes).
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self._prepared: dict[str, Any] = {}
+        file = engine.url.database if self.is_sqlite else None
+        self._sqlite_folder = Path(file).parent if file and file != ":memory:" else None
+
+    def _check_folder(self) -> None:
+        """A SQLite file in a folder that does not exist cannot be opened: say so without
+        trying (a failed open leaves aiosqlite's thread behind)."""
+        if self._sqlite_folder is not None and not self._sqlite_folder.is_dir():
+            raise DatabaseUnavailable(
+                f"cannot reach the database at {safe_url(self.engine.url)}: "
+                f"the folder {self._sqlite_folder} does not exist"
+            )
 
     @property
     def is_sqlite(self) -> bool:
@@ -113,6 +125,7 @@ class Database:
     async def _connection(self) -> AsyncIterator[AsyncConnection]:
         """A pooled connection; failing to get one at all (refused, the database closed to
         connections, a file that cannot be opened) means the database is unavailable."""
+        self._check_folder()
         conn = self.engine.connect()
         try:
             await conn.start()
@@ -140,9 +153,10 @@ class Database:
     async def ping(self) -> bool:
         """Whether the database answers (for health checks)."""
         try:
+            self._check_folder()
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-        except (OSError, SQLAlchemyError):
+        except (OSError, SQLAlchemyError, DatabaseUnavailable):
             return False
         return True
 

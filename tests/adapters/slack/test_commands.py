@@ -269,3 +269,9 @@ async def test_a_form_slack_refuses_to_open_is_explained(bot: SlackBot) -> None:
     text = await reply(bot, "buy", user="U0ALICE")
 
     assert text == ":warning: Slack refused `/setget buy` just now; try again."
+
+
+async def test_a_command_whose_text_says_payload_is_still_a_command(bot: SlackBot) -> None:
+    """Bolt takes any form holding the word "payload" for an interaction; the server does not."""
+    text = await reply(bot, "project payloads", user="U0ALICE", channel="C0WEB")
+    assert text == ":warning: No project PAYLOADS in workspace acme (projects: API, WEB)."
