@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     discord_gateway_url: str | None = Field(
         default=None, validation_alias=_env("DISCORD_GATEWAY_URL")
     )
+    discord_shards: str | None = None  # SETGET_DISCORD_SHARDS: `auto` or a number of shards
+    # How often a streamed answer edits its Discord message (Discord allows about 5 in 5 s).
+    discord_stream_interval: float = Field(default=1.0, ge=0)
 
     @model_validator(mode="after")
     def _pricing_bounds(self) -> Settings:

@@ -1,4 +1,4 @@
-"""`setget-bot serve slack`: the Slack app over HTTP or Socket Mode."""
+"""`setget-bot serve slack|discord`: the Slack app over HTTP or Socket Mode, the Discord bot."""
 
 from __future__ import annotations
 
@@ -42,4 +42,19 @@ def slack(
             await serve_http(a, host=host, port=port, on_ready=ready)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the server quietly
+        run(action)
+
+
+@app.command("discord")
+def discord() -> None:
+    """Answer Discord (DISCORD_BOT_TOKEN; SETGET_DISCORD_SHARDS=auto|N for large bots)."""
+    from bot.discord import serve_discord  # discord.py is imported only when served
+
+    def ready(where: str) -> None:
+        print(f"SetGet AI is answering Discord in {where} (Ctrl-C stops)", flush=True)
+
+    async def action(a: App) -> None:
+        await serve_discord(a, on_ready=ready)
+
+    with contextlib.suppress(KeyboardInterrupt):
         run(action)

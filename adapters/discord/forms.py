@@ -1,0 +1,166 @@
+"""Forms on Discord: buying a credit pack (an ephemeral message with a button per pack size,
+then a confirmation) and a self-hosted workspace's model settings (a modal; the key is never
+echoed). The chat layer decides; the buttons are persistent (their `custom_id` says what
+they do), so a click works after a restart and on any replica."""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import Any, Self
+
+import discord
+
+from adapters.discord.directory import DiscordDirectory
+from adapters.discord.render import NO_PINGS, markdown
+from core.chat import BuyForm, ChatLayer, ConfigForm, Reply, Tone
+
+logger = logging.getLogger(__name__)
+
+BUY_TEMPLATE = r"setget:buy:(?P<step>size|confirm):(?P<size>\d+)"
+CONFIG_MODAL = "setget:config"
+# Discord modals hold five inputs: Azure's deployment shares the model field.
+CONFIG_FIELDS = (
+    ("provider", "Provider (openai, azure, anthropic, openai-compatible)"),
+    ("model", "Model (Azure: the deployment)"),
+    ("base_url", "Endpoint / base URL"),
+    ("api_version", "Azure API version"),
+    ("api_key", "API key (empty: keep the stored key)"),
+)
+
+Button = discord.ui.Button[discord.ui.View]
+
+
+class LastingView(discord.ui.View):
+    """A view that never times out: discord.py gives a view sent on an ephemeral answer the
+    interaction's 15 minutes (a timer task per message); these buttons are persistent."""
+
+    def __init__(self) -> None:
+        super().__init__(timeout=None)
+
+    @property
+    def timeout(self) -> float | None:
+        return None
+
+    @timeout.setter
+    def timeout(self, value: float | None) -> None:
+        return None
+
+
+class BuyButton(discord.ui.DynamicItem[Button], template=BUY_TEMPLATE):
+    forms: DiscordForms | None = None
+
+    def __init__(self, size: int, *, confirm: bool) -> None:
+        step = "confirm" if confirm else "size"
+        label = f"Buy {size:,} credits" if confirm else f"{size:,} credits"
+        style = discord.ButtonStyle.green if confirm else discord.ButtonStyle.blurple
+        super().__init__(
+            discord.ui.Button(label=label, style=style, custom_id=f"setget:buy:{step}:{size}")
+        )
+        self.size, self.confirm = size, confirm
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> Self:
+        return cls(int(match["size"]), confirm=match["step"] == "confirm")
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        if self.forms is not None:
+            await self.forms.on_buy(interaction, self)
+
+
+class DiscordForms:
+    def __init__(self, *, layer: ChatLayer) -> None:
+        self._layer = layer
+        forms = self
+
+        class BoundBuyButton(BuyButton, template=BUY_TEMPLATE):
+            pass
+
+        BoundBuyButton.forms = forms
+        self.button_class: type[BuyButton] = BoundBuyButton
+
+    def buy_view(self, form: BuyForm) -> discord.ui.View:
+        view = LastingView()
+        for size in form.sizes:
+            view.add_item(self.button_class(size, confirm=False))
+        return view
+
+    async def on_buy(self, interaction: discord.Interaction[Any], button: BuyButton) -> None:
+        forms, user = self._layer.forms, interaction.user
+        seen = user if isinstance(user, discord.Member) else None
+        directory = DiscordDirectory(interaction.client, seen=seen)
+        team, size = str(interaction.guild_id or ""), str(button.size)
+        if button.confirm:
+            told = await forms.buy_confirm(
+                team=team, user=str(user.id), size=size, directory=directory
+            )
+            await interaction.response.edit_message(content=markdown(told), view=None)
+            return
+        step = await forms.buy_size(team=team, user=str(user.id), size=size, directory=directory)
+        if step.errors or step.confirm is None:
+            refusal = Reply(" ".join(step.errors.values()) or "Pick a pack size.", Tone.REFUSAL)
+            await interaction.response.send_message(
+                markdown(refusal), ephemeral=True, allowed_mentions=NO_PINGS
+            )
+            return
+        view = LastingView()
+        view.add_item(self.button_class(button.size, confirm=True))
+        await interaction.response.edit_message(content=markdown(step.confirm), view=view)
+
+    def config_modal(self, form: ConfigForm) -> discord.ui.Modal:
+        return ConfigModal(form, forms=self)
+
+    async def on_config(
+        self, interaction: discord.Interaction[Any], values: dict[str, str]
+    ) -> None:
+        if values.get("provider") == "azure" and "model" in values:
+            values["azure_deployment"] = values.pop("model")
+        user = interaction.user
+        seen = user if isinstance(user, discord.Member) else None
+        step = await self._layer.forms.save_config(
+            team=str(interaction.guild_id or ""),
+            user=str(user.id),
+            values=values,
+            directory=DiscordDirectory(interaction.client, seen=seen),
+        )
+        if step.errors:
+            told = Reply("\n".join(step.errors.values()), Tone.REFUSAL)
+        else:
+            told = step.done or Reply("Saved.", Tone.SUCCESS)
+        await interaction.response.send_message(
+            markdown(told), ephemeral=True, allowed_mentions=NO_PINGS
+        )
+
+
+class ConfigModal(discord.ui.Modal):
+    def __init__(self, form: ConfigForm, *, forms: DiscordForms) -> None:
+        super().__init__(title="SetGet AI model", custom_id=CONFIG_MODAL, timeout=None)
+        own = form.own
+        shown = {
+            "provider": own.provider if own else "",
+            "model": (own.model or own.azure_deployment or "") if own else "",
+            "base_url": (own.base_url or "") if own else "",
+            "api_version": (own.api_version or "") if own else "",
+            "api_key": "",  # never echoed
+        }
+        self._forms = forms
+        self._inputs: dict[str, discord.ui.TextInput[ConfigModal]] = {}
+        for name, label in CONFIG_FIELDS:
+            field: discord.ui.TextInput[ConfigModal] = discord.ui.TextInput(
+                label=label[:45],
+                custom_id=name,
+                default=shown[name] or None,
+                required=name == "provider",
+            )
+            self._inputs[name] = field
+            self.add_item(field)
+
+    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
+        values = {name: field.value.strip() for name, field in self._inputs.items()}
+        await self._forms.on_config(interaction, {k: v for k, v in values.items() if v})

@@ -1,0 +1,204 @@
+"""Mentions, thread follow-ups and DMs: Discord messages become the chat layer's messages.
+
+Which messages are answered is Discord's part: a mention in a channel (answered in a thread
+started on it), any message in a thread the bot answers, and DMs; never the bot itself,
+other bots, system messages or edits. The answering itself (claimed once, streamed, charged
+once, answered again after a crash) is the chat layer's.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable
+
+import discord
+
+from adapters.discord.directory import DiscordDirectory
+from adapters.discord.render import NO_PINGS, markdown
+from adapters.discord.surface import Channel, DiscordSurface, ProposalView, Where
+from core.chat import ChatLayer, Directory, Incoming, Reply, Surface
+from core.workspaces import Platform
+
+logger = logging.getLogger(__name__)
+
+THREAD_NAME_LIMIT = 90  # Discord allows 100 characters
+ANSWERED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
+NO_LINKED_GUILD = Reply(
+    "I answer for the SetGet workspace of a Discord server we share, and none of yours is "
+    "linked to one yet. An admin can link a server with "
+    "`setget-bot workspace link NAME --discord-guild SERVER_ID`."
+)
+
+ViewFor = Callable[[str], ProposalView]  # a guild id -> its proposals' buttons
+
+
+def thread_name(text: str) -> str:
+    line = " ".join(text.split()) or "SetGet AI"
+    return line if len(line) <= THREAD_NAME_LIMIT else line[: THREAD_NAME_LIMIT - 1] + "…"
+
+
+class DiscordConversations:
+    def __init__(
+        self,
+        *,
+        layer: ChatLayer,
+        client: discord.Client,
+        proposal_view: ViewFor,
+        stream_interval: float = 1.0,
+    ) -> None:
+        self._layer = layer
+        self._client = client
+        self._view = proposal_view
+        self._interval = stream_interval
+
+    async def on_message(self, message: discord.Message) -> None:
+        me = self._client.user
+        if message.author.bot or me is None or message.author.id == me.id:
+            return
+        if message.type not in ANSWERED_TYPES:
+            return
+        if message.guild is None:
+            await self._on_dm(message)
+            return
+        mentioned = me in message.mentions
+        channel = message.channel
+        if isinstance(channel, discord.Thread):
+            guild = str(message.guild.id)
+            answering = self._layer.answering
+            if mentioned or await answering.continues_thread(
+                Platform.DISCORD, guild, str(channel.id)
+            ):
+                await self._answer(message, guild=guild, parent=channel.parent_id, place=channel)
+        elif mentioned and isinstance(channel, discord.TextChannel):
+            await self._answer(message, guild=str(message.guild.id), parent=channel.id, place=None)
+
+    async def _answer(
+        self, message: discord.Message, *, guild: str, parent: int | None, place: Channel | None
+    ) -> None:
+        """Answer in `place`, or in a thread started on the message (its id is the message's)."""
+        thread = place.id if place is not None else message.id
+        chat = Incoming(
+            team=guild,
+            channel=str(parent or message.channel.id),
+            user=str(message.author.id),
+            text=self._without_mention(message.content),
+            key=f"{guild}:{message.channel.id}:{message.id}",
+            thread_key=str(thread),
+            place=str(thread),
+        )
+
+        async def open_thread() -> Channel:
+            return await start_thread(message, name=thread_name(chat.text))
+
+        seen = message.author if isinstance(message.author, discord.Member) else None
+        surface = self._surface(place or open_thread, team=guild)
+        await self._layer.answering.answer(chat, surface, DiscordDirectory(self._client, seen=seen))
+
+    async def _on_dm(self, message: discord.Message) -> None:
+        linked = await self._linked_guilds(message.author)
+        channel = message.channel
+        if not isinstance(channel, discord.DMChannel):
+            return
+        if not linked:
+            await channel.send(markdown(NO_LINKED_GUILD), allowed_mentions=NO_PINGS)
+            return
+        guild = linked[0]
+        if len(linked) > 1:
+            note = Reply(f"Answering for **{guild.name}**, the first of the servers we share.")
+            await channel.send(markdown(note), allowed_mentions=NO_PINGS)
+        chat = Incoming(
+            team=str(guild.id),
+            channel=str(channel.id),
+            user=str(message.author.id),
+            text=self._without_mention(message.content),
+            key=f"dm:{channel.id}:{message.id}",
+            thread_key=f"dm:{channel.id}",
+            place=str(channel.id),
+        )
+        surface = self._surface(channel, team=str(guild.id))
+        await self._layer.answering.answer(chat, surface, DiscordDirectory(self._client))
+
+    async def _linked_guilds(self, user: discord.abc.User) -> list[discord.Guild]:
+        """The guilds linked to a workspace that the person and the bot share."""
+        found = []
+        for guild in self._client.guilds:
+            if await self._layer.people.workspace(Platform.DISCORD, str(guild.id)) is None:
+                continue
+            if guild.owner_id == user.id or guild.get_member(user.id) is not None:
+                found.append(guild)
+                continue
+            try:
+                await guild.fetch_member(user.id)
+            except discord.NotFound:
+                continue
+            found.append(guild)
+        return found
+
+    async def answer_unfinished(self, *, limit: int = 20) -> int:
+        """Answer again the messages whose claimant crashed (the recovery job)."""
+
+        async def reach(message: Incoming) -> tuple[Surface, Directory] | None:
+            where = await self._place(message)
+            if where is None:
+                return None  # the thread or channel is gone, or the bot left the guild
+            return self._surface(where, team=message.team), DiscordDirectory(self._client)
+
+        answering = self._layer.answering
+        return await answering.answer_unfinished(Platform.DISCORD, reach, limit=limit)
+
+    async def _place(self, message: Incoming) -> Where | None:
+        """Where a claimed message is answered: its thread or DM, or (when the crash came
+        before the thread was started) a thread to start on the message."""
+        client = self._client
+        if message.place is None:
+            return None
+        try:
+            place = client.get_channel(int(message.place)) or await client.fetch_channel(
+                int(message.place)
+            )
+        except discord.NotFound:
+            place = None
+        except discord.Forbidden:
+            return None
+        if isinstance(place, discord.Thread | discord.DMChannel):
+            return place
+        parent = client.get_channel(int(message.channel))
+        if not isinstance(parent, discord.TextChannel):
+            return None
+
+        async def open_thread() -> Channel:
+            started = await parent.fetch_message(int(message.place or 0))
+            return await start_thread(started, name=thread_name(message.text))
+
+        return open_thread
+
+    def _surface(self, where: Where, *, team: str) -> DiscordSurface:
+        return DiscordSurface(
+            channel=where,
+            client=self._client,
+            proposal_view=self._view(team),
+            edit_interval=self._interval,
+        )
+
+    def _without_mention(self, text: str) -> str:
+        me = self._client.user
+        if me is None:
+            return text.strip()
+        return re.sub(rf"<@!?{me.id}>", "", text).strip()
+
+
+async def start_thread(message: discord.Message, *, name: str) -> discord.Thread:
+    """The thread on `message`; the one already there when an earlier attempt started it."""
+    try:
+        return await message.create_thread(name=name)
+    except discord.HTTPException as exc:
+        if exc.code != 160004:  # "a thread has already been created for this message"
+            raise
+    found = message.guild.get_thread(message.id) if message.guild else None
+    if found is not None:
+        return found
+    fetched = await message._state._get_client().fetch_channel(message.id)
+    if not isinstance(fetched, discord.Thread):
+        raise RuntimeError(f"channel {message.id} is not a thread")
+    return fetched
