@@ -9,36 +9,18 @@ keeps the oldest binding of each channel.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 
-import pytest
-from alembic import command
 from sqlalchemy import UniqueConstraint, inspect, select
 
-from adapters.storage import open_database, upgrade_schema
+from adapters.storage import upgrade_schema
 from adapters.storage.channels import SqlChannelSettings
 from adapters.storage.database import Database
-from adapters.storage.schema import alembic_config
 from adapters.storage.tables import channel_projects, metadata, workspaces
 from core.workspaces import Platform
+from tests.faults.migrations import migrate
 
 BEFORE, AFTER = "0005", "0006"
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    opened = open_database(database_url)
-    try:
-        yield opened
-    finally:
-        await opened.dispose()
-
-
-async def migrate(db: Database, *, to: str, down: bool = False) -> None:
-    step = command.downgrade if down else command.upgrade
-    async with db.write() as conn:
-        await conn.run_sync(lambda sync: step(alembic_config(sync), to))
 
 
 async def add_workspace(db: Database, name: str) -> int:

@@ -4,39 +4,20 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import column, inspect, table, text
 
-from adapters.storage import open_database
 from adapters.storage.claims import SqlEventClaims
 from adapters.storage.database import Database
-from adapters.storage.schema import alembic_config
 from adapters.storage.tables import metadata
 from core.workspaces import Platform
+from tests.faults.migrations import migrate
 
 BEFORE, AFTER = "0006", "0007"
 WHEN = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-async def db(database_url: str) -> AsyncIterator[Database]:
-    opened = open_database(database_url)
-    try:
-        yield opened
-    finally:
-        await opened.dispose()
-
-
-async def migrate(db: Database, *, to: str, down: bool = False) -> None:
-    step = command.downgrade if down else command.upgrade
-    async with db.write() as conn:
-        await conn.run_sync(lambda sync: step(alembic_config(sync), to))
 
 
 async def test_claims_made_before_the_upgrade_stay_answered(db: Database) -> None:

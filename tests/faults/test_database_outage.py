@@ -25,9 +25,7 @@ from bot.app import App, build_app
 from bot.conversation import Conversations, conversations_with
 from core.chat.telling import UNAVAILABLE
 from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
-from core.plans import Plan
-from core.work.demo_data import demo_dataset
-from core.workspaces import Platform, Workspace
+from core.workspaces import Workspace
 from tests.adapters.slack.conftest import TEAM, SlackBot, serve
 from tests.adapters.slack.fake_slack import FakeSlack, SlackCall
 from tests.adapters.slack.signing import mention_event, message_event
@@ -47,14 +45,6 @@ async def slack() -> AsyncIterator[FakeSlack]:
         fake.add_user("U0ALICE", "alice", admin=True)
         fake.add_user("U0BOB", "bob")
         yield fake
-
-
-@pytest.fixture
-async def acme(app: App) -> Workspace:
-    workspace = await app.admin.create("acme", plan=Plan.PRO)
-    await app.work_items.replace_all(workspace.id, demo_dataset(app.clock.now().date()))
-    await app.admin.link("acme", Platform.SLACK, TEAM)
-    return workspace
 
 
 @asynccontextmanager

@@ -38,8 +38,6 @@ from core.claims import Claim, ClaimState
 from core.credits.pricing import InteractionType, TokenUsage
 from core.errors import ReservationClosed
 from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
-from core.plans import Plan
-from core.work.demo_data import demo_dataset
 from core.workspaces import Platform, Workspace
 from tests.adapters.slack.conftest import TEAM, SlackBot, serve
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -97,14 +95,6 @@ async def slack() -> AsyncIterator[FakeSlack]:
     async with FakeSlack(team_id=TEAM) as fake:
         fake.add_user("U0ALICE", "alice", admin=True)
         yield fake
-
-
-@pytest.fixture
-async def acme(app: App) -> Workspace:
-    workspace = await app.admin.create("acme", plan=Plan.PRO)
-    await app.work_items.replace_all(workspace.id, demo_dataset(app.clock.now().date()))
-    await app.admin.link("acme", Platform.SLACK, TEAM)
-    return workspace
 
 
 @pytest.fixture
