@@ -15,6 +15,16 @@ from tests.databases import ENGINES, fresh_database
 from tests.fakes import FakeClock
 
 
+@pytest.fixture(autouse=True)
+def user_data_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """No test reads or writes the real user data folder (default database, console history)."""
+    home = tmp_path_factory.mktemp("xdg-data")
+    monkeypatch.setenv("XDG_DATA_HOME", str(home))
+    return home
+
+
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock(datetime(2026, 1, 31, 9, 0, tzinfo=UTC))
