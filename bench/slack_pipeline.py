@@ -15,22 +15,18 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import platform
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import aiohttp
-import asyncpg  # type: ignore[import-untyped]
-from sqlalchemy.engine import make_url
 
+from bench.pipeline import Run, cli, database, machine, process, tail
 from tests.adapters.llm.fake_servers import FakeOpenAI, Reply, Usage, chunks
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.signing import event_body, mention_event, signed_headers
@@ -44,23 +40,6 @@ ANSWER = "WEB has 14 open items: 9 in progress, 5 to do."
 QUESTION = "How many open items are in the WEB project?"
 
 
-@dataclass(frozen=True)
-class Run:
-    name: str
-    level: int
-    events: int
-    seconds: float
-    acks: list[float]
-    replies: list[float]
-
-    @property
-    def throughput(self) -> float:
-        return self.events / self.seconds
-
-    def p(self, values: list[float], q: int) -> float:
-        return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
-
-
 def _free_port() -> int:
     import socket
 
@@ -69,25 +48,11 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-@contextmanager
-def process(args: list[str], env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    with log.open("wb") as out:
-        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT)
-        try:
-            yield proc
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-
-
 async def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> None:
     async with aiohttp.ClientSession() as http:
         for _ in range(600):
             if proc.poll() is not None:
-                raise SystemExit(f"{url} exited:\n{_tail(log)}")
+                raise SystemExit(f"{url} exited:\n{tail(log)}")
             try:
                 async with http.get(f"{url}/healthz") as resp:
                     if resp.status == 200:
@@ -95,17 +60,7 @@ async def wait_healthy(url: str, proc: subprocess.Popen[bytes], log: Path) -> No
             except aiohttp.ClientError:
                 pass
             await asyncio.sleep(0.1)
-    raise SystemExit(f"{url} never became healthy:\n{_tail(log)}")
-
-
-def _tail(log: Path) -> str:
-    return log.read_text()[-2000:]
-
-
-def cli(env: dict[str, str], *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "bot.cli", *args], env=env, check=True, capture_output=True
-    )
+    raise SystemExit(f"{url} never became healthy:\n{tail(log)}")
 
 
 class Completions:
@@ -170,7 +125,7 @@ async def drive(
         await asyncio.gather(*(worker() for _ in range(min(level, events))))
     replies = [completions.done[ts] - sent[ts] for ts in sent]
     last = max(completions.done[ts] for ts in sent)
-    return Run(name, level, events, last - first, acks, replies)
+    return Run(name, level, events, last - first, replies, acks)
 
 
 @asynccontextmanager
@@ -254,42 +209,15 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer events per level")
     parser.add_argument("--postgres", metavar="URL", help="run the bot on this PostgreSQL server")
     args = parser.parse_args()
-    print(
-        f"# Slack pipeline — {platform.system()} {platform.machine()}, {os.cpu_count()} CPUs, "
-        f"Python {platform.python_version()}, "
-        f"{'PostgreSQL' if args.postgres else 'SQLite'}"
-    )
+    print(machine("Slack pipeline", postgres=bool(args.postgres)))
     print(
         "| in flight | events | bare throughput | ours | bare reply p50 / p99 | ours reply "
         "p50 / p99 | reply p50 ratio (≤1.5) | bare ack p99 | ours ack p99 | "
         "ack p99 ratio (≤1.2) |"
     )
     print("|---|---|---|---|---|---|---|---|---|---|")
-    with tempfile.TemporaryDirectory() as tmp:
-        if not args.postgres:
-            asyncio.run(bench(f"sqlite:///{Path(tmp) / 'bench.db'}", quick=args.quick))
-            return
-        name = f"setget_bench_{uuid.uuid4().hex[:10]}"
-        _admin(args.postgres, f'CREATE DATABASE "{name}"')
-        try:
-            url = make_url(args.postgres).set(database=name)
-            asyncio.run(bench(url.render_as_string(hide_password=False), quick=args.quick))
-        finally:
-            _admin(args.postgres, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-def _admin(server: str, statement: str) -> None:
-    """One statement on the server's maintenance connection (create/drop the run's database)."""
-    dsn = make_url(server).set(drivername="postgresql").render_as_string(hide_password=False)
-
-    async def run() -> None:
-        conn = await asyncpg.connect(dsn)
-        try:
-            await conn.execute(statement)
-        finally:
-            await conn.close()
-
-    asyncio.run(run())
+    with database(args.postgres) as url:
+        asyncio.run(bench(url, quick=args.quick))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from dataclasses import replace
 from cachetools import TTLCache
 
 from adapters.charts import usage_by_day_png
-from adapters.storage import SqlAuditLog, SqlThreadStore
+from adapters.storage import SqlAuditLog, SqlThreadStore, SqlUsageStore
 from adapters.storage.channels import SqlChannelSettings
 from adapters.storage.claims import SqlEventClaims
 from bot.app import App
@@ -27,6 +27,7 @@ def chat_services(app: App, sessions: ChatSessions) -> ChatServices:
         admin=app.admin,
         pool=app.pool,
         dashboard=app.dashboard,
+        usage=SqlUsageStore(app.db),
         channels=Channels(settings=settings, work=app.work_items),
         channel_settings=settings,
         claims=SqlEventClaims(app.db),

@@ -8,6 +8,7 @@ processes or connections can never overspend the pool nor charge one key twice.
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -170,3 +171,10 @@ class CreditStore(Protocol):
 
 class UsageStore(Protocol):
     async def usage(self, ctx: CycleContext, *, since: date, until: date) -> UsageFigures: ...
+
+    async def last_used(
+        self, platform: Platform, external_id: str, workspace_ids: Sequence[int]
+    ) -> int | None:
+        """Of `workspace_ids`, the one where this person's latest AI interaction was (None:
+        no interaction in any of them)."""
+        ...

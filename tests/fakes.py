@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 
@@ -443,6 +444,20 @@ class InMemoryStore:
         return [a for (w, _), a in self.outbox.items() if w == workspace_id]
 
     # -- usage ------------------------------------------------------------------------
+    async def last_used(
+        self, platform: Platform, external_id: str, workspace_ids: Sequence[int]
+    ) -> int | None:
+        theirs = {
+            m.id
+            for m in self.members.values()
+            if m.platform is platform
+            and m.external_id == external_id
+            and m.workspace_id in workspace_ids
+        }
+        used = [i for i in self.interactions.values() if i.member_id in theirs]
+        latest = max(used, key=lambda i: (i.created_at, i.id), default=None)
+        return None if latest is None else latest.workspace_id
+
     async def usage(self, ctx: CycleContext, *, since: date, until: date) -> UsageFigures:
         rows = [r for r in self.rollup if r[0] == ctx.workspace_id and since <= r[1] <= until]
         per_member: dict[int, list[int]] = defaultdict(lambda: [0, 0])

@@ -123,7 +123,14 @@ def build_discord_bot(
             if task is not None:
                 handling.discard(task)
 
+    async def on_interaction(interaction: discord.Interaction[Any]) -> None:
+        try:
+            await forms.on_interaction(interaction)
+        except Exception:
+            logger.exception("discord: an interaction was not handled")
+
     client.event(on_message)
+    client.event(on_interaction)
     bot = DiscordBot(
         client=client,
         tree=tree,

@@ -1,12 +1,15 @@
 """Forms on Discord: buying a credit pack (an ephemeral message with a button per pack size,
 then a confirmation) and a self-hosted workspace's model settings (a modal; the key is never
 echoed). The chat layer decides; the buttons are persistent (their `custom_id` says what
-they do), so a click works after a restart and on any replica."""
+they do), so a click works after a restart and on any replica. So does a submitted modal:
+discord.py keeps a sent modal in its process (one per custom_id, shared by everyone who opened
+it), so the modal is sent unkept and its submission is read from the interaction itself."""
 
 from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any, Self
 
 import discord
@@ -19,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 BUY_TEMPLATE = r"setget:buy:(?P<step>size|confirm):(?P<size>\d+)"
 CONFIG_MODAL = "setget:config"
+TEXT_INPUT = 4  # the component type of a modal's text field
 # Discord modals hold five inputs: Azure's deployment shares the model field.
 CONFIG_FIELDS = (
     ("provider", "Provider (openai, azure, anthropic, openai-compatible)"),
@@ -114,7 +118,21 @@ class DiscordForms:
         await interaction.response.edit_message(content=markdown(step.confirm), view=view)
 
     def config_modal(self, form: ConfigForm) -> discord.ui.Modal:
-        return ConfigModal(form, forms=self)
+        """The modal to send: finished already, so discord.py does not keep it (its
+        submission reaches `on_interaction`, on whichever process gets it)."""
+        modal = ConfigModal(form)
+        modal.stop()
+        return modal
+
+    async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
+        """Every interaction passes here; a submitted model-settings modal is handled."""
+        if interaction.type is not discord.InteractionType.modal_submit:
+            return
+        data: Mapping[str, Any] = interaction.data or {}
+        if data.get("custom_id") != CONFIG_MODAL:
+            return
+        values = submitted_values(data)
+        await self.on_config(interaction, {k: v for k, v in values.items() if v})
 
     async def on_config(
         self, interaction: discord.Interaction[Any], values: dict[str, str]
@@ -139,7 +157,9 @@ class DiscordForms:
 
 
 class ConfigModal(discord.ui.Modal):
-    def __init__(self, form: ConfigForm, *, forms: DiscordForms) -> None:
+    """What the modal shows; its submission is read by `DiscordForms.on_interaction`."""
+
+    def __init__(self, form: ConfigForm) -> None:
         super().__init__(title="SetGet AI model", custom_id=CONFIG_MODAL, timeout=None)
         own = form.own
         shown = {
@@ -149,18 +169,31 @@ class ConfigModal(discord.ui.Modal):
             "api_version": (own.api_version or "") if own else "",
             "api_key": "",  # never echoed
         }
-        self._forms = forms
-        self._inputs: dict[str, discord.ui.TextInput[ConfigModal]] = {}
         for name, label in CONFIG_FIELDS:
-            field: discord.ui.TextInput[ConfigModal] = discord.ui.TextInput(
-                label=label[:45],
-                custom_id=name,
-                default=shown[name] or None,
-                required=name == "provider",
+            self.add_item(
+                discord.ui.TextInput(
+                    label=label[:45],
+                    custom_id=name,
+                    default=shown[name] or None,
+                    required=name == "provider",
+                )
             )
-            self._inputs[name] = field
-            self.add_item(field)
 
-    async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
-        values = {name: field.value.strip() for name, field in self._inputs.items()}
-        await self._forms.on_config(interaction, {k: v for k, v in values.items() if v})
+
+def submitted_values(data: Mapping[str, Any]) -> dict[str, str]:
+    """The text inputs of a modal submission (in action rows, or in labels), stripped; only
+    the fields the modal has."""
+    wanted = {name for name, _ in CONFIG_FIELDS}
+    found: dict[str, str] = {}
+
+    def walk(component: Mapping[str, Any]) -> None:
+        if component.get("type") == TEXT_INPUT and component.get("custom_id") in wanted:
+            found[str(component["custom_id"])] = str(component.get("value") or "").strip()
+        for child in component.get("components") or ():
+            walk(child)
+        if isinstance(component.get("component"), Mapping):
+            walk(component["component"])
+
+    for row in data.get("components") or ():
+        walk(row)
+    return found

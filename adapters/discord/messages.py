@@ -15,20 +15,17 @@ from collections.abc import Callable
 import discord
 
 from adapters.discord.directory import DiscordDirectory
+from adapters.discord.dms import choose_guild
 from adapters.discord.render import NO_PINGS, markdown
 from adapters.discord.surface import Channel, DiscordSurface, ProposalView, Where
-from core.chat import ChatLayer, Directory, Incoming, Reply, Surface
+from core.chat import ChatLayer, Directory, Incoming, Surface
+from core.chat.direct import none_linked
 from core.workspaces import Platform
 
 logger = logging.getLogger(__name__)
 
 THREAD_NAME_LIMIT = 90  # Discord allows 100 characters
 ANSWERED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
-NO_LINKED_GUILD = Reply(
-    "I answer for the SetGet workspace of a Discord server we share, and none of yours is "
-    "linked to one yet. An admin can link a server with "
-    "`setget-bot workspace link NAME --discord-guild SERVER_ID`."
-)
 
 ViewFor = Callable[[str], ProposalView]  # a guild id -> its proposals' buttons
 
@@ -96,19 +93,20 @@ class DiscordConversations:
         await self._layer.answering.answer(chat, surface, DiscordDirectory(self._client, seen=seen))
 
     async def _on_dm(self, message: discord.Message) -> None:
-        linked = await self._linked_guilds(message.author)
         channel = message.channel
         if not isinstance(channel, discord.DMChannel):
             return
-        if not linked:
-            await channel.send(markdown(NO_LINKED_GUILD), allowed_mentions=NO_PINGS)
+        chosen = await choose_guild(self._client, self._layer, message.author)
+        if chosen is None:
+            reply = none_linked(Platform.DISCORD)
+            await channel.send(markdown(reply), allowed_mentions=NO_PINGS)
             return
-        guild = linked[0]
-        if len(linked) > 1:
-            note = Reply(f"Answering for **{guild.name}**, the first of the servers we share.")
+        choice, guild = chosen
+        note = choice.note(guild.name)
+        if note is not None:
             await channel.send(markdown(note), allowed_mentions=NO_PINGS)
         chat = Incoming(
-            team=str(guild.id),
+            team=choice.team,
             channel=str(channel.id),
             user=str(message.author.id),
             text=self._without_mention(message.content),
@@ -116,24 +114,8 @@ class DiscordConversations:
             thread_key=f"dm:{channel.id}",
             place=str(channel.id),
         )
-        surface = self._surface(channel, team=str(guild.id))
+        surface = self._surface(channel, team=choice.team)
         await self._layer.answering.answer(chat, surface, DiscordDirectory(self._client))
-
-    async def _linked_guilds(self, user: discord.abc.User) -> list[discord.Guild]:
-        """The guilds linked to a workspace that the person and the bot share."""
-        found = []
-        for guild in self._client.guilds:
-            if await self._layer.people.workspace(Platform.DISCORD, str(guild.id)) is None:
-                continue
-            if guild.owner_id == user.id or guild.get_member(user.id) is not None:
-                found.append(guild)
-                continue
-            try:
-                await guild.fetch_member(user.id)
-            except discord.NotFound:
-                continue
-            found.append(guild)
-        return found
 
     async def answer_unfinished(self, *, limit: int = 20) -> int:
         """Answer again the messages whose claimant crashed (the recovery job)."""

@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database
-from adapters.storage.tables import members, usage_rollup
+from adapters.storage.tables import interactions, members, usage_rollup
 from core.credits.pricing import InteractionType
 from core.credits.usage import DayUsage, MemberUsage, TypeUsage, UsageFigures
 from core.ports import CycleContext
+from core.workspaces import Platform
 
 NO_MEMBER = "(no member)"
 
@@ -19,6 +21,27 @@ NO_MEMBER = "(no member)"
 class SqlUsageStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def last_used(
+        self, platform: Platform, external_id: str, workspace_ids: Sequence[int]
+    ) -> int | None:
+        """One indexed read: the person's member rows, then their latest interaction."""
+        if not workspace_ids:
+            return None
+        i, m = interactions.c, members.c
+        async with self._db.read() as conn:
+            found = await conn.scalar(
+                select(i.workspace_id)
+                .join(members, m.id == i.member_id)
+                .where(
+                    m.platform == platform.value,
+                    m.external_id == external_id,
+                    m.workspace_id.in_(list(workspace_ids)),
+                )
+                .order_by(i.created_at.desc(), i.id.desc())
+                .limit(1)
+            )
+        return None if found is None else int(found)
 
     async def usage(self, ctx: CycleContext, *, since: date, until: date) -> UsageFigures:
         r = usage_rollup.c

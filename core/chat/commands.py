@@ -58,6 +58,9 @@ class Command:
     admin_only: bool
     handler: Handler
     argument: str | None = None  # the one option a platform may show (Discord), if any
+    # the form the command answers with (to an admin), if any: a platform that shows it as a
+    # modal opens it as the interaction's first answer, so it does not defer that command
+    form: type[BuyForm] | type[ConfigForm] | None = None
 
 
 class Commands:
@@ -164,7 +167,7 @@ class Commands:
         text = reports.audit_text(records, members=members, days=AUDIT_DAYS)
         if not records:
             return Reply(text)
-        log = Attachment("setget-audit.jsonl", as_jsonl(records).encode(), AUDIT_TITLE)
+        log = Attachment("setget-audit.jsonl", as_jsonl(records).encode(), AUDIT_TITLE, keep=True)
         return Reply(text, files=(log,))
 
 
@@ -202,7 +205,7 @@ COMMANDS: dict[str, Command] = {
             Commands.project,
             argument="key",
         ),
-        Command("buy", "buy", "buy a credit pack", True, Commands.buy),
+        Command("buy", "buy", "buy a credit pack", True, Commands.buy, form=BuyForm),
         Command(
             "alerts-channel",
             "alerts-channel [off]",
@@ -211,7 +214,14 @@ COMMANDS: dict[str, Command] = {
             Commands.alerts_channel,
             argument="off",
         ),
-        Command("config", "config", "the model of a self-hosted workspace", True, Commands.config),
+        Command(
+            "config",
+            "config",
+            "the model of a self-hosted workspace",
+            True,
+            Commands.config,
+            form=ConfigForm,
+        ),
         Command(
             "audit", "audit", "recent AI interactions, and the log as a file", True, Commands.audit
         ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.chat.answering import Answering
 from core.chat.commands import Commands
 from core.chat.decisions import Decisions
+from core.chat.direct import DirectMessages
 from core.chat.forms import Forms
 from core.chat.people import People
 from core.chat.services import ChatServices
@@ -18,3 +19,4 @@ class ChatLayer:
         self.commands = Commands(services=services, people=people)
         self.decisions = Decisions(services=services, people=people)
         self.forms = Forms(services=services, people=people)
+        self.direct = DirectMessages(people=people, usage=services.usage)

@@ -21,11 +21,12 @@ class Tone(enum.StrEnum):
 @dataclass(frozen=True)
 class Attachment:
     """A file for the person who asked only (Slack: their DM; Discord: an ephemeral
-    follow-up; the console: a file on disk)."""
+    follow-up, or their DM when it is one to keep; the console: a file on disk)."""
 
     filename: str
     data: bytes
     title: str
+    keep: bool = False  # a record to keep (the audit export), not a picture to glance at
 
 
 @dataclass(frozen=True)

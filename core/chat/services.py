@@ -18,7 +18,7 @@ from core.claims import EventClaims
 from core.clock import Clock
 from core.credits.dashboard import UsageDashboard, UsageReport
 from core.credits.pool import CreditPool
-from core.ports import WorkspaceStore
+from core.ports import UsageStore, WorkspaceStore
 from core.workspaces import Workspace
 
 
@@ -41,6 +41,7 @@ class ChatServices:
     admin: WorkspaceAdmin
     pool: CreditPool
     dashboard: UsageDashboard
+    usage: UsageStore  # who used which workspace last (a DM across linked teams)
     channels: Channels
     channel_settings: ChannelSettings
     claims: EventClaims

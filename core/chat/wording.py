@@ -17,8 +17,13 @@ _PLACE = {
 }
 
 
+def place_of(platform: Platform) -> tuple[str, str]:
+    """What a platform calls a team, and the `workspace link` option that links one."""
+    return _PLACE.get(platform, (f"{platform.value} team", f"--{platform.value}"))
+
+
 def not_linked(platform: Platform, team: str) -> Reply:
-    place, option = _PLACE.get(platform, (f"{platform.value} team", f"--{platform.value}"))
+    place, option = place_of(platform)
     return Reply(
         f"This {place} is not linked to a SetGet workspace yet. An admin can link it "
         f"with `setget-bot workspace link NAME {option} {team}`."

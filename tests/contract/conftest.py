@@ -33,6 +33,7 @@ class Core:
     admin: WorkspaceAdmin
     pool: CreditPool
     dashboard: UsageDashboard
+    usage: UsageStore
 
 
 def _core(
@@ -46,6 +47,7 @@ def _core(
         admin=WorkspaceAdmin(workspaces=workspaces, credits=credits, clock=clock),
         pool=CreditPool(store=credits, clock=clock, pricing=PricingRule(), policy=policy),
         dashboard=UsageDashboard(usage=usage, credits=credits, clock=clock),
+        usage=usage,
     )
 
 

@@ -14,7 +14,7 @@ from bot.app import App
 from bot.conversation import llm_settings_store
 from bot.settings import Settings
 from core.plans import Plan
-from core.workspaces import Mode, Platform
+from core.workspaces import Mode, Platform, Workspace
 from tests.adapters.discord.discord_models import EPHEMERAL
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.fake_rest import DiscordCall
@@ -23,18 +23,25 @@ from tests.adapters.discord.test_bot_support import DiscordBot, running
 API_KEY = "sk-test-Zq8sWf3LrT0pXk2Vb9Nc"
 
 
+def keyed(app: App) -> App:
+    """The app with an operator secret key (stored API keys are encrypted with it)."""
+    settings = Settings(
+        database_url=app.settings.database_url,
+        secret_key=SecretStr("operator-secret-key-for-tests"),
+    )
+    return replace(app, settings=settings)
+
+
+async def solo_workspace(app: App, fake: FakeDiscord) -> Workspace:
+    workspace = await app.admin.create("solo", plan=Plan.PRO, mode=Mode.SELF_HOSTED)
+    await app.admin.link("solo", Platform.DISCORD, fake.guild.id)
+    return workspace
+
+
 @pytest.fixture
 async def solo(app: App, discord_fake: FakeDiscord) -> AsyncIterator[DiscordBot]:
-    keyed = replace(
-        app,
-        settings=Settings(
-            database_url=app.settings.database_url,
-            secret_key=SecretStr("operator-secret-key-for-tests"),
-        ),
-    )
-    workspace = await keyed.admin.create("solo", plan=Plan.PRO, mode=Mode.SELF_HOSTED)
-    await keyed.admin.link("solo", Platform.DISCORD, discord_fake.guild.id)
-    async with running(keyed, discord_fake, workspace) as bot:
+    app = keyed(app)
+    async with running(app, discord_fake, await solo_workspace(app, discord_fake)) as bot:
         yield bot
 
 
@@ -84,3 +91,29 @@ async def test_a_member_is_refused_the_config(solo: DiscordBot) -> None:
     assert refused.json["type"] == 4
     assert refused.json["data"]["flags"] == EPHEMERAL
     assert refused.json["data"]["content"] == "⛔ `/setget config` is for workspace admins."
+
+
+async def test_a_modal_opened_before_a_restart_is_saved_by_the_next_process(
+    app: App, discord_fake: FakeDiscord
+) -> None:
+    """discord.py keeps a sent modal in its own process only: the submission is read from
+    the interaction, so another process (a restart, another replica) saves it."""
+    app = keyed(app)
+    workspace = await solo_workspace(app, discord_fake)
+    async with running(app, discord_fake, workspace) as first:
+        opened = await answer(first, discord_fake.slash_command("setget config", user="alice"))
+        assert opened.json["type"] == 9
+    fields = {"provider": "openai-compatible", "model": "qwen3", "base_url": "http://h:1/v1"}
+    async with running(app, discord_fake, workspace) as second:
+        saved = await answer(
+            second, discord_fake.modal_submit("setget:config", fields, user="alice")
+        )
+
+    assert saved.json["data"]["content"] == "✅ solo now answers with openai-compatible qwen3."
+    stored = await llm_settings_store(app).load(workspace.id)
+    assert stored is not None
+    assert (stored.provider, stored.model, stored.base_url) == (
+        "openai-compatible",
+        "qwen3",
+        "http://h:1/v1",
+    )

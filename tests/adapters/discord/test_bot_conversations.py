@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from adapters.discord.surface import PLACEHOLDER
 from core.plans import Plan
+from core.work.demo_data import demo_dataset
 from core.workspaces import Platform
 from tests.adapters.discord.test_bot_support import COUNT, DiscordBot, bot
 
@@ -85,20 +86,39 @@ async def test_a_dm_is_answered_for_the_linked_guild(bot: DiscordBot) -> None:
     assert await bot.remaining() == 499
 
 
-async def test_a_dm_from_someone_in_two_linked_guilds_names_the_one_answered_for(
+async def test_a_dm_from_someone_in_two_linked_guilds_goes_to_the_one_they_used_last(
     bot: DiscordBot,
 ) -> None:
     other = bot.fake.add_guild("Other Guild", owner=bot.fake.user("olivia"))
     bot.fake.add_member(other, bot.fake.user("alice"))
-    await bot.app.admin.create("beta", plan=Plan.PRO)
+    beta = await bot.app.admin.create("beta", plan=Plan.PRO)
+    await bot.app.work_items.replace_all(beta.id, demo_dataset(bot.app.clock.now().date()))
     await bot.app.admin.link("beta", Platform.DISCORD, other.id)
     await bot.fake.dispatch("GUILD_CREATE", other.create_payload())
 
+    async def beta_remaining() -> int:
+        return (await bot.app.pool.status(beta)).balance.remaining
+
+    # never used either: the first linked guild, and the note says why
     await bot.fake.dispatch("MESSAGE_CREATE", bot.fake.dm_message(COUNT, author="alice"))
     await bot.answered()
-
-    named = bot.fake.calls_to("send_message")[0]
-    assert (
-        named.json["content"] == "Answering for **Fake Guild**, the first of the servers we share."
+    named = bot.fake.calls_to("send_message")[0]  # before the answer's placeholder
+    assert named.json["content"] == (
+        "Answering for **Fake Guild** (SetGet workspace acme): of the 2 linked Discord "
+        "servers we share, the first of them."
     )
-    assert await bot.remaining() == 499
+    assert (await bot.remaining(), await beta_remaining()) == (499, 500)
+
+    # alice asks in the other guild; her next DM is for that one
+    await bot.mention(COUNT, channel=other.channel("general"))
+    await bot.answered(2)
+    assert await beta_remaining() == 499
+    await bot.fake.dispatch("MESSAGE_CREATE", bot.fake.dm_message(COUNT, author="alice"))
+    await bot.answered(3)
+
+    notes = [c for c in bot.fake.calls_to("send_message") if "Answering for" in c.json["content"]]
+    assert notes[-1].json["content"] == (
+        "Answering for **Other Guild** (SetGet workspace beta): of the 2 linked Discord "
+        "servers we share, the one you used last."
+    )
+    assert (await bot.remaining(), await beta_remaining()) == (499, 498)

@@ -98,7 +98,7 @@ async def test_usage_shows_a_member_their_own_figures_and_an_admin_everyone(
     assert [a["filename"] for a in admin["attachments"]] == ["setget-usage.png"]
 
 
-async def test_audit_for_an_admin_lists_the_interactions_and_attaches_the_log(
+async def test_audit_for_an_admin_lists_the_interactions_and_sends_the_log_by_dm(
     bot: DiscordBot,
 ) -> None:
     empty = await shown(bot, "audit", user="alice")
@@ -111,7 +111,16 @@ async def test_audit_for_an_admin_lists_the_interactions_and_attaches_the_log(
     lines = audit["content"].splitlines()
     assert lines[0] == "**AI audit log** — 1 interaction in the last 30 days; latest:"
     assert "simple question, 1 credit, " in lines[1]
-    assert [a["filename"] for a in audit["attachments"]] == ["setget-audit.jsonl"]
+    assert not audit.get("attachments")  # the export is a file to keep: it goes by DM
+    [told] = (await bot.fake.wait_for("send_followup", count=3))[2:]
+    assert told.json["content"] == "✅ setget-audit.jsonl was sent to you by DM."
+    assert told.json["flags"] == EPHEMERAL
+    [opened] = bot.fake.calls_to("start_private_message")
+    assert str(opened.json["recipient_id"]) == bot.fake.user("alice").id
+    [sent] = [c for c in bot.fake.calls_to("send_message") if c.json.get("attachments")]
+    assert sent.params["channel_id"] == bot.fake.world.dm_channel(bot.fake.user("alice")).id
+    assert [a["filename"] for a in sent.json["attachments"]] == ["setget-audit.jsonl"]
+    assert sent.files[0].data.decode().count("\n") == 1  # one JSON line: one interaction
 
 
 async def test_project_binds_for_an_admin_and_is_refused_to_a_member(bot: DiscordBot) -> None:
