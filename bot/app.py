@@ -64,8 +64,14 @@ def build_app(settings: Settings, *, db: Database, clock: Clock | None = None) -
 async def open_app(
     settings: Settings, *, clock: Clock | None = None, require_schema: bool = True
 ) -> AsyncIterator[App]:
-    """The app on its database; refuses to start on a schema that is not up to date."""
-    db = open_database(settings.database_url, pool_size=settings.database_pool_size)
+    """The app on its database; refuses to start on a schema that is not up to date. Only a
+    caller that upgrades the schema itself (`require_schema=False`: `db upgrade`, `demo`) may
+    create the database file."""
+    db = open_database(
+        settings.database_url,
+        pool_size=settings.database_pool_size,
+        create=not require_schema,
+    )
     try:
         if require_schema:
             await check_schema(db)

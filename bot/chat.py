@@ -6,8 +6,8 @@ from dataclasses import replace
 
 from cachetools import TTLCache
 
-from adapters.charts import usage_by_day_png
-from adapters.storage import SqlAuditLog, SqlThreadStore, SqlUsageStore
+from adapters.charts import usage_chart_png
+from adapters.storage import SqlAuditLog, SqlFeedbackStore, SqlThreadStore, SqlUsageStore
 from adapters.storage.channels import SqlChannelSettings
 from adapters.storage.claims import SqlEventClaims
 from bot.app import App
@@ -28,6 +28,7 @@ def chat_services(app: App, sessions: ChatSessions) -> ChatServices:
         pool=app.pool,
         dashboard=app.dashboard,
         usage=SqlUsageStore(app.db),
+        work=app.work_items,
         channels=Channels(settings=settings, work=app.work_items),
         channel_settings=settings,
         claims=SqlEventClaims(app.db),
@@ -36,7 +37,8 @@ def chat_services(app: App, sessions: ChatSessions) -> ChatServices:
         llm_settings=llm_settings_store(app),
         clock=app.clock,
         chat=sessions,
-        usage_chart=usage_by_day_png,
+        usage_chart=usage_chart_png,
+        feedback=SqlFeedbackStore(app.db),
     )
 
 

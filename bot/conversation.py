@@ -101,7 +101,7 @@ def conversations_with(app: App, model: ChatModel) -> Conversations:
     assistant = Assistant(
         pool=app.pool,
         model=model,
-        tools=WorkTools(app.work_items),
+        tools=WorkTools(app.work_items, clock=app.clock),
         threads=SqlThreadStore(app.db),
         actions=desk,
         clock=app.clock,

@@ -22,3 +22,8 @@ def default_database_path() -> Path:
 
 def console_history_path() -> Path:
     return data_dir() / "console-history"
+
+
+def default_database_url() -> str:
+    """`SETGET_DATABASE_URL` when none is set: the SQLite file above."""
+    return f"sqlite:///{default_database_path()}"

@@ -1,12 +1,14 @@
-"""The background jobs of a bot process: alert delivery, renewal notices, hold expiry,
-answering again the messages a crashed process claimed, and forgetting old platform events.
+"""The background jobs of a bot process: alert delivery, renewal notices, forecast alerts,
+hold expiry, answering again the messages a crashed process claimed, and forgetting old
+platform events.
 
 Run one scheduler per process. Every replica may run its own: each job is idempotent. A
 lease decides which replica sends an alert to a platform, a unique key records each
-renewal notice once, releasing expired holds and deleting old event claims are conditional
-statements that change nothing when another replica got there first, and a claim whose lease
-expired is taken over by one conditional UPDATE, so one replica answers it. Renewal itself needs
-no job (the current cycle is computed from the anchor); the scheduler only sends notices.
+renewal notice and each cycle's forecast alert once, releasing expired holds and deleting old
+event claims are conditional statements that change nothing when another replica got there
+first, and a claim whose lease expired is taken over by one conditional UPDATE, so one replica
+answers it. Renewal itself needs no job (the current cycle is computed from the anchor); the
+scheduler only sends notices.
 
 Each job is also a plain async function, which tests call directly instead of waiting.
 """
@@ -26,10 +28,12 @@ from adapters.storage.alert_outbox import SqlAlertOutbox
 from adapters.storage.claims import SqlEventClaims
 from bot.app import App
 from core.credits.delivery import AlertDispatcher, DeliveryReport, Notifier, RenewalNotices
+from core.credits.forecast_alerts import ForecastAlerts
 
 logger = logging.getLogger(__name__)
 
 RENEWALS_EVERY = timedelta(minutes=10)
+FORECASTS_EVERY = timedelta(hours=1)  # a warning days ahead: an hour late costs nothing
 HOLDS_EVERY = timedelta(minutes=1)
 EVENTS_EVERY = timedelta(days=1)
 EVENTS_KEPT = timedelta(days=2)  # longer than any platform retries an event
@@ -60,6 +64,17 @@ def alert_dispatcher(app: App, notifier: Notifier) -> AlertDispatcher:
         pool=app.pool,
         notifier=notifier,
         clock=app.clock,
+        dashboard=app.dashboard,
+    )
+
+
+def forecast_alerts(app: App) -> ForecastAlerts:
+    return ForecastAlerts(
+        outbox=SqlAlertOutbox(app.db),
+        workspaces=app.workspace_store,
+        pool=app.pool,
+        dashboard=app.dashboard,
+        clock=app.clock,
     )
 
 
@@ -88,6 +103,14 @@ async def record_renewal_notices(renewals: RenewalNotices) -> int:
     recorded = await renewals.record()
     if recorded:
         logger.info("recorded %d renewal notices", recorded)
+    return recorded
+
+
+@_logged
+async def record_forecast_alerts(forecasts: ForecastAlerts) -> int:
+    recorded = await forecasts.record()
+    if recorded:
+        logger.info("recorded %d forecast alerts", recorded)
     return recorded
 
 
@@ -155,6 +178,7 @@ def build_scheduler(
 
     every(deliver_alerts, timedelta(seconds=poll_seconds), alert_dispatcher(app, notifier))
     every(record_renewal_notices, RENEWALS_EVERY, renewal_notices(app), at_start=True)
+    every(record_forecast_alerts, FORECASTS_EVERY, forecast_alerts(app), at_start=True)
     every(release_expired_holds, HOLDS_EVERY, app)
     every(forget_old_events, EVENTS_EVERY, app)
     if recover is not None:

@@ -7,6 +7,7 @@ from datetime import timedelta
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bot.paths import default_database_url
 from core.credits.pool import CreditPolicy
 from core.credits.pricing import PricingRule
 from core.errors import InvalidInput, SetGetError
@@ -27,7 +28,8 @@ class Settings(BaseSettings):
         env_prefix="SETGET_", env_file=".env", extra="ignore", frozen=True
     )
 
-    database_url: str = "sqlite:///setget.db"
+    # By default one SQLite file in the user data folder, whatever the current folder.
+    database_url: str = Field(default_factory=default_database_url)
     database_pool_size: int = Field(default=10, ge=1, le=200)
     mode: Mode = Mode.CLOUD  # the default for new workspaces
 
@@ -48,6 +50,8 @@ class Settings(BaseSettings):
     action_ttl_seconds: float = Field(default=3600, gt=0)  # how long a proposal can be confirmed
     history_budget_tokens: int = Field(default=3000, ge=0)  # earlier turns the model sees
     tool_budget_tokens: int = Field(default=1500, ge=200)  # one tool result
+    # Milliseconds between the words of an offline answer streamed to a terminal (0: at once).
+    offline_pace_ms: float = Field(default=8, ge=0, le=1000)
 
     pricing_input_weight: int = Field(default=1, ge=0)
     pricing_output_weight: int = Field(default=4, ge=0)
@@ -74,6 +78,10 @@ class Settings(BaseSettings):
     )
     # How often a streamed answer edits its Slack message (Slack allows about one a second).
     slack_stream_interval: float = Field(default=1.0, ge=0)
+    # Slack's own text streaming (chat.startStream) where Slack allows it; a team that refuses
+    # it streams by edits for this many seconds before it is tried again.
+    slack_native_streaming: bool = True
+    slack_stream_refusal_seconds: float = Field(default=3600, ge=0)
     slack_admin_cache_seconds: float = Field(default=600, ge=0)  # users.info admin flags
     discord_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_env("DISCORD_BOT_TOKEN")

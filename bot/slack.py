@@ -19,6 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.alerts import SlackAlertSender
 from adapters.slack.app import SlackConfig, build_slack_app, web_client
+from adapters.slack.home import SlackHome
 from adapters.slack.messages import SlackConversations
 from adapters.slack.server import slack_web_app
 from bot.app import App
@@ -28,6 +29,7 @@ from bot.scheduler import build_scheduler
 from core.chat.alerts import ChatNotifier
 from core.credits.delivery import Notifier
 from core.errors import InvalidInput
+from core.workspaces import Workspace
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +56,8 @@ def slack_config(app: App, *, socket: bool) -> SlackConfig:
         client_id=s.slack_client_id,
         client_secret=client_secret,
         stream_interval=s.slack_stream_interval,
+        native_streaming=s.slack_native_streaming,
+        stream_refusal_seconds=s.slack_stream_refusal_seconds,
         admin_cache_seconds=s.slack_admin_cache_seconds,
         verify_requests=not socket,
     )
@@ -97,11 +101,19 @@ async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[Slac
         client.token = found.token
         return client
 
+    home = SlackHome(layer=layer)
+
+    async def refresh_home(workspace: Workspace, team: str) -> None:
+        client = await client_for(team)
+        if client is not None:
+            await home.refresh(client, workspace, team)
+
     notifier = ChatNotifier(
         sender=SlackAlertSender(client_for=client_for),
         settings=layer.services.channel_settings,
         people=layer.people,
         told=TTLCache(maxsize=10_000, ttl=86_400),
+        refresh=refresh_home,
     )
     conversations = SlackConversations(layer=layer, stream_interval=config.stream_interval)
 

@@ -9,10 +9,18 @@ from core.clock import Clock
 from core.credits.balance import Balance
 from core.credits.cycles import cycle_containing
 from core.credits.pool import cycle_context
-from core.errors import InvalidInput, NotFound, PacksNotAllowed
+from core.errors import InvalidInput, NotFound, PacksNotAllowed, WorkspaceNotFound
 from core.plans import PLAN_TERMS, Plan, monthly_allocation
 from core.ports import CreditStore, PackSource, WorkspaceStore
-from core.workspaces import Member, Mode, Platform, Role, Workspace, check_workspace_name
+from core.workspaces import (
+    Member,
+    Mode,
+    Platform,
+    Role,
+    Workspace,
+    check_workspace_name,
+    name_taken,
+)
 
 MAX_PACK_CREDITS = 1_000_000
 MAX_CAP = 1_000_000
@@ -58,6 +66,7 @@ class WorkspaceAdmin:
         mode: Mode = Mode.CLOUD,
     ) -> Workspace:
         check_workspace_name(name)
+        await self._refuse_taken(name)
         now = self._clock.now()
         monthly = monthly_allocation(plan, allocation)
         first_anchor = anchor or now.date()
@@ -71,7 +80,17 @@ class WorkspaceAdmin:
             now=now,
         )
 
+    async def _refuse_taken(self, name: str) -> None:
+        """`Demo` when `demo` exists is refused here, with the existing name; the database's
+        unique index on the lower-cased name refuses it too, for two creations at once."""
+        try:
+            existing = await self._workspaces.get_workspace(name)
+        except WorkspaceNotFound:
+            return
+        raise name_taken(name, existing)
+
     async def get(self, name: str) -> Workspace:
+        """The workspace of that name, in any case."""
         return await self._workspaces.get_workspace(name)
 
     async def list(self) -> list[Workspace]:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from core.choices import Choice
-from core.errors import InvalidInput
+from core.errors import Conflict, InvalidInput
 from core.plans import Plan
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
@@ -37,6 +37,16 @@ def check_workspace_name(name: str) -> str:
             "starting with a letter or digit"
         )
     return name
+
+
+def name_taken(name: str, existing: Workspace) -> Conflict:
+    """Refusing a name another workspace has, in any case (`Demo` is `demo`)."""
+    if existing.name == name:
+        return Conflict(f"a workspace named {name!r} already exists")
+    return Conflict(
+        f"a workspace named {existing.name!r} already exists; workspace names ignore case, "
+        f"so {name!r} is the same name"
+    )
 
 
 @dataclass(frozen=True)

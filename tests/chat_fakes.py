@@ -9,7 +9,9 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from core.assistant.actions import ActionDesk, ProposedAction
+from core.assistant.audit import AuditRecord
 from core.assistant.conversation import Assistant
+from core.assistant.feedback import Feedback
 from core.chat.people import Profile
 from core.chat.replies import Reply, resolve_refs
 from core.chat.surface import AnswerStream, SurfaceRefused
@@ -218,3 +220,37 @@ def sessions_of(assistant: Assistant, desk: ActionDesk):  # type: ignore[no-unty
         yield Session(assistant, desk)
 
     return chat
+
+
+class InMemoryFeedback:
+    """Feedback on answers beside an in-memory audit log (its `records`)."""
+
+    def __init__(self, audit: list[AuditRecord]) -> None:
+        self._audit = audit
+        self.kept: dict[tuple[int, str, int], Feedback] = {}
+
+    async def answered(self, workspace_id: int, base_key: str) -> str | None:
+        found = [
+            r.event_id
+            for r in self._audit
+            if r.workspace_id == workspace_id
+            and r.outcome == "answered"
+            and (r.event_id == base_key or r.event_id.startswith(f"{base_key}#"))
+        ]
+        return found[-1] if found else None
+
+    async def give(self, feedback: Feedback) -> bool:
+        key = (feedback.workspace_id, feedback.event_id, feedback.member_id)
+        kept = self.kept.get(key)
+        if kept is not None and kept.positive == feedback.positive:
+            return False
+        self.kept[key] = feedback
+        return True
+
+    async def entries(self, workspace_id: int, *, since: datetime | None) -> list[Feedback]:
+        found = [
+            f
+            for f in self.kept.values()
+            if f.workspace_id == workspace_id and (since is None or f.at >= since)
+        ]
+        return sorted(found, key=lambda f: f.at)

@@ -21,12 +21,18 @@ ROOT = Path(__file__).resolve().parent.parent
 SUBSCRIPTIONS = {
     "app_mention": {"app_mention"},
     "message": {"message.im", "message.channels", "message.groups"},
+    "app_home_opened": {"app_home_opened"},
+    "assistant_thread_started": {"assistant_thread_started"},
+    "assistant_thread_context_changed": {"assistant_thread_context_changed"},
 }
-EVENT_SCOPES = {
+EVENT_SCOPES: dict[str, str | None] = {
+    "app_home_opened": None,  # the Home tab needs no scope of its own
     "app_mention": "app_mentions:read",
     "message.im": "im:history",
     "message.channels": "channels:history",
     "message.groups": "groups:history",
+    "assistant_thread_started": "assistant:write",
+    "assistant_thread_context_changed": "assistant:write",
 }
 # The scope each Web API method the adapter calls needs (None: no scope).
 METHOD_SCOPES: dict[str, str | None] = {
@@ -39,6 +45,23 @@ METHOD_SCOPES: dict[str, str | None] = {
     "conversations_open": "im:write",
     "files_upload_v2": "files:write",
     "views_open": None,
+    "views_publish": None,
+    "chat_startStream": "chat:write",
+    "chat_appendStream": "chat:write",
+    "chat_stopStream": "chat:write",
+    "assistant_threads_setStatus": "assistant:write",
+    "assistant_threads_setSuggestedPrompts": "assistant:write",
+    "assistant_threads_setTitle": "assistant:write",
+    "conversations_replies": "im:history",
+}
+# What Bolt's assistant middleware calls for the panel (its `say`, `set_suggested_prompts`,
+# `set_title` and its thread-context store), not written as `client.…(` in the adapter.
+ASSISTANT_CALLS = {
+    "assistant_threads_setSuggestedPrompts",
+    "assistant_threads_setTitle",
+    "conversations_replies",
+    "chat_postMessage",
+    "chat_update",
 }
 
 
@@ -67,6 +90,8 @@ async def test_every_handled_event_and_command_is_declared_and_nothing_else(
         handled.actions or handled.views
     )
     assert manifest["features"]["app_home"]["messages_tab_enabled"]  # people can DM the bot
+    home = manifest["features"]["app_home"]["home_tab_enabled"]
+    assert home is ("app_home_opened" in handled.events)  # the dashboard tab
 
 
 def test_the_scopes_are_exactly_what_the_events_commands_and_calls_need(
@@ -74,11 +99,13 @@ def test_the_scopes_are_exactly_what_the_events_commands_and_calls_need(
 ) -> None:
     source = "\n".join(p.read_text() for p in (ROOT / "adapters" / "slack").glob("*.py"))
     called = set(re.findall(r"\bclient\.(\w+)\(", source))
+    if "AsyncAssistant(" in source:
+        called |= ASSISTANT_CALLS
     unknown = called - set(METHOD_SCOPES)
     assert not unknown, f"add the scopes of {sorted(unknown)} to this test and the manifest"
     declared = set(manifest["oauth_config"]["scopes"]["bot"])
     events = manifest["settings"]["event_subscriptions"]["bot_events"]
-    needed = {EVENT_SCOPES[e] for e in events} | {"commands"}
+    needed = {s for e in events if (s := EVENT_SCOPES[e]) is not None} | {"commands"}
     needed |= {s for m in called if (s := METHOD_SCOPES[m]) is not None}
     assert declared == needed
     assert set(BOT_SCOPES) == declared  # what an OAuth install asks for

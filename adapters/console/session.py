@@ -1,25 +1,32 @@
 """A chat session in the terminal, on the chat layer like every platform: streamed answers,
 usage footers, `/setget …` commands, and `y`/`n` on proposals and purchases.
 
-Reads lines from an input stream (a person at a terminal, or piped lines for scripts); `/new`
+Reads lines from a `LineReader` (a person at a terminal, piped lines, a script); `/new`
 starts a new thread (the model then no longer sees the earlier turns, as a new Slack thread).
+Ctrl-C stops the answer in progress, nothing charged; at the prompt it leaves.
 """
 
 from __future__ import annotations
 
+import logging
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
+from adapters.console.interrupts import GRACE, Interrupts, close_interrupted_charge
+from adapters.console.reading import LineReader, ScriptedLines, clean
 from adapters.console.surface import CHANNEL, ConsoleDirectory, ConsoleSurface, render
 from core.assistant.actions import ProposedAction
 from core.chat import ChatLayer, Click, Incoming, Reply
 from core.chat.replies import BuyForm, ConfigForm, Tone
 from core.chat.telling import tell
-from core.workspaces import Member, Workspace
+from core.claims import attempt_charge_key
+from core.workspaces import Member, Platform, Workspace
+
+logger = logging.getLogger(__name__)
 
 YES = {"y", "yes", "confirm"}
 NO = {"n", "no", "reject", "cancel"}
@@ -27,12 +34,22 @@ QUIT = {"/quit", "/exit", "quit", "exit"}
 NEW_THREAD = "/new"
 COMMAND = "/setget"
 HELP = (
-    "  Ask a question about your work items, or:\n"
-    "  /setget help      the /setget commands (balance, usage, plan, buy, …)\n"
-    "  /new              start a new thread\n"
+    "  Ask a question about your work items in your own words, or type:\n"
+    "  /new              start a new thread (earlier messages are left out of it)\n"
     "  y / n             confirm or reject the proposed action shown\n"
-    "  /quit             leave (Ctrl-D too)"
+    "  /help             this list\n"
+    "  /quit             leave (Ctrl-D, or Ctrl-C at the prompt, too)\n"
+    "  Ctrl-C            while an answer prints: stop it (nothing is charged)\n"
+    "  Up / Down         earlier lines, kept from one session to the next\n"
+    "  /setget …         the chat commands, as in Slack and Discord:"
 )
+INTERRUPTED = "  Interrupted: nothing was charged."
+
+
+def worth_recalling(line: str) -> bool:
+    """Lines the up arrow brings back: questions and commands, not a `y` or an `n`."""
+    text = line.strip().lower()
+    return bool(text) and text not in YES | NO
 
 
 @dataclass
@@ -52,35 +69,73 @@ class ConsoleSession:
     files: Path = field(default_factory=Path.cwd)  # where `/setget usage` and `audit` write
     session_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     pending: list[ProposedAction] = field(default_factory=list)
+    live: bool = True  # answers print as the model writes them; False: each at once
+    grace: float = GRACE  # seconds a stopped answer has to reach its next words
     _purchase: _Purchase | None = None
     _count: int = 0
+    _asking: str | None = None  # the key of the message being answered
 
     def __post_init__(self) -> None:
-        self._surface = ConsoleSurface(self.out, on_offer=self.pending.append)
+        self._surface = ConsoleSurface(self.out, on_offer=self.pending.append, live=self.live)
         self._directory = ConsoleDirectory()
 
-    async def run(
-        self, lines: Iterator[str], *, prompt: Callable[[str], None] | None = None
-    ) -> None:
-        """Answer every line until the input ends or the person quits."""
-        self._say(self._greeting())
-        for raw in self._prompted(lines, prompt):
-            line = raw.strip()
-            if line.lower() in QUIT:
-                break
-            if line:
-                await self.handle(line)
+    async def run(self, lines: Iterator[str]) -> None:
+        """Answer lines given in advance until they end or one quits."""
+        await self.converse(ScriptedLines(lines))
 
-    def _prompted(
-        self, lines: Iterator[str], prompt: Callable[[str], None] | None
-    ) -> Iterator[str]:
-        while True:
-            if prompt:
-                prompt(self.prompt_text())
+    async def converse(self, reader: LineReader) -> None:
+        """Answer every line until the input ends or the person leaves."""
+        self._say(self._greeting())
+        with Interrupts(grace=self.grace) as interrupts:
+            while not interrupts.leave:
+                try:
+                    with interrupts.reading():
+                        raw = await reader.read(self.prompt_text())
+                except KeyboardInterrupt:
+                    raw = None
+                if raw is None:
+                    return
+                line = clean(raw)
+                if line.lower() in QUIT:
+                    return
+                if line:
+                    await self._handle_stoppable(line, interrupts, reader)
+
+    async def _handle_stoppable(
+        self, line: str, interrupts: Interrupts, reader: LineReader
+    ) -> None:
+        with reader.answering():
             try:
-                yield next(lines)
-            except StopIteration:
+                self._surface.go_on()
+                _, stopped = await interrupts.run(self.handle(line), stop=self._surface.stop)
+            except Exception as exc:  # the layer tells its own failures: this is a last resort
+                logger.exception("the console failed on a line")
+                self._show(tell(exc, doing="while answering"))
                 return
+        if stopped:
+            await self._stopped()
+
+    async def _stopped(self) -> None:
+        """Ctrl-C stopped a line's work: an answer's hold goes back, uncharged."""
+        key, self._asking = self._asking, None
+        if key is None:
+            self._surface.interrupted("  Interrupted.")
+            return
+        charge_key = attempt_charge_key(Platform.CONSOLE, key, 1)  # console claims are new
+        try:
+            cost = await close_interrupted_charge(
+                self.layer.services.pool, self.workspace, charge_key
+            )
+        except Exception as exc:  # a hold left behind expires uncharged
+            logger.warning("closing the interrupted answer %s failed: %r", charge_key, exc)
+            cost = 0
+        if cost:
+            credits = "credit" if cost == 1 else "credits"
+            self._surface.interrupted(
+                f"  Interrupted after the answer was charged ({cost} {credits})."
+            )
+        else:
+            self._surface.interrupted(INTERRUPTED)
 
     def prompt_text(self) -> str:
         if self._purchase is not None:
@@ -101,11 +156,25 @@ class ConsoleSession:
         elif lowered == NEW_THREAD:
             self.new_thread()
         elif lowered in {"/help", "/?"}:
-            self._say(HELP)
+            await self._help()
         elif lowered == COMMAND or lowered.startswith(COMMAND + " "):
             await self._command(line[len(COMMAND) :])
         else:
             await self._ask(line)
+
+    async def _help(self) -> None:
+        """The console's own commands, then the `/setget` table (its first line is about
+        asking, said above)."""
+        self._say(HELP)
+        reply = await self.layer.commands.run(
+            team=self.workspace.name,
+            channel=CHANNEL,
+            user=self.member.external_id,
+            text="help",
+            directory=self._directory,
+        )
+        for line in render(reply).splitlines()[1:]:
+            self._say(f"    {line}")
 
     def new_thread(self) -> None:
         """Later messages go to a new thread; the earlier one stays readable in the store."""
@@ -124,7 +193,9 @@ class ConsoleSession:
             thread_key=self.session_id,
             project=self.project,
         )
+        self._asking = message.key
         await self.layer.answering.answer(message, self._surface, self._directory)
+        self._asking = None
 
     async def _command(self, text: str) -> None:
         reply = await self.layer.commands.run(

@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable
 from typing import TextIO
 
+from adapters.console.interrupts import Interrupted
 from core.assistant.actions import ProposedAction
 from core.chat.people import Profile
 from core.chat.replies import Reply, Tone, resolve_refs
@@ -27,10 +28,15 @@ def render(reply: Reply) -> str:
 
 
 class ConsoleStream:
-    """The answer as the model writes it, then its footer on a line of its own."""
+    """The answer as the model writes it (or at once, when not `live`), then its footer on
+    a line of its own."""
 
-    def __init__(self, out: TextIO) -> None:
+    def __init__(
+        self, out: TextIO, *, live: bool = True, stopped: Callable[[], bool] = lambda: False
+    ) -> None:
         self._out = out
+        self._live = live
+        self._stopped = stopped  # the person pressed Ctrl-C: stop at the next words
         self._shown = ""
 
     message = None  # a terminal has no message to come back to
@@ -39,9 +45,19 @@ class ConsoleStream:
         return None
 
     async def on_text(self, delta: str) -> None:
+        if self._stopped():
+            raise Interrupted
+        if not self._live:
+            return
         self._shown += delta
         self._out.write(delta)
         self._out.flush()
+
+    def end_line(self) -> None:
+        """Leave the line an interrupted answer was printing."""
+        if self._shown and not self._shown.endswith("\n"):
+            self._shown += "\n"
+            self._out.write("\n")
 
     async def finish(self, text: str, *, footer: str) -> list[str]:
         if not self._shown:  # the model did not stream: show the whole answer now
@@ -66,9 +82,14 @@ class ConsoleStream:
 
 
 class ConsoleSurface:
-    def __init__(self, out: TextIO, *, on_offer: Callable[[ProposedAction], None]) -> None:
+    def __init__(
+        self, out: TextIO, *, on_offer: Callable[[ProposedAction], None], live: bool = True
+    ) -> None:
         self._out = out
         self._on_offer = on_offer
+        self._live = live
+        self._stream: ConsoleStream | None = None  # the latest answer's
+        self._stopping = False
 
     text_limit = 1_000_000
     edit_interval = 0.0
@@ -102,11 +123,28 @@ class ConsoleSurface:
         return None
 
     def native_stream(self, resume: str | None) -> AnswerStream:
-        return ConsoleStream(self._out)
+        self._stream = ConsoleStream(self._out, live=self._live, stopped=lambda: self._stopping)
+        return self._stream
+
+    def stop(self) -> None:
+        """Ctrl-C: the answer being written stops at its next words."""
+        self._stopping = True
+
+    def go_on(self) -> None:
+        """A new line: a Ctrl-C that came too late to stop the one before is forgotten."""
+        self._stopping = False
 
     def say(self, text: str) -> None:
         self._out.write(text + "\n")
         self._out.flush()
+
+    def interrupted(self, text: str) -> None:
+        """Say why an answer stopped, below what it had printed."""
+        if self._stream is not None:
+            self._stream.end_line()
+            self._stream = None
+        self._stopping = False
+        self.say(text)
 
 
 class ConsoleDirectory:

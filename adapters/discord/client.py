@@ -14,6 +14,7 @@ from discord import app_commands
 
 from adapters.discord.commands import DiscordCommands
 from adapters.discord.decisions import DiscordDecisions
+from adapters.discord.feedback import DiscordFeedback
 from adapters.discord.forms import DiscordForms
 from adapters.discord.messages import DiscordConversations
 from core.chat import ChatLayer
@@ -84,13 +85,16 @@ def build_discord_bot(
     # the bot never joins voice: discord.py's start-up warnings about voice libraries are noise
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     decisions = DiscordDecisions(layer=layer)
+    feedback = DiscordFeedback(layer=layer)
     forms = DiscordForms(layer=layer)
     holder: list[DiscordBot] = []
 
     async def setup() -> None:
         bot = holder[0]
         # persistent buttons: clicks on proposals and pack purchases posted before a restart
-        bot.client.add_dynamic_items(decisions.button_class, forms.button_class)
+        bot.client.add_dynamic_items(
+            decisions.button_class, forms.button_class, feedback.button_class
+        )
         if sync_commands:
             synced = await bot.tree.sync()
             logger.info("discord: %d application command(s) synced", len(synced))
@@ -106,7 +110,11 @@ def build_discord_bot(
     tree: app_commands.CommandTree[discord.Client] = app_commands.CommandTree(client)
     tree.add_command(DiscordCommands(layer=layer, forms=forms).group())
     conversations = DiscordConversations(
-        layer=layer, client=client, proposal_view=decisions.view, stream_interval=stream_interval
+        layer=layer,
+        client=client,
+        proposal_view=decisions.view,
+        stream_interval=stream_interval,
+        feedback_view=feedback.view,
     )
 
     handling: set[asyncio.Task[Any]] = set()

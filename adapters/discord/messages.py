@@ -28,6 +28,7 @@ THREAD_NAME_LIMIT = 90  # Discord allows 100 characters
 ANSWERED_TYPES = frozenset({discord.MessageType.default, discord.MessageType.reply})
 
 ViewFor = Callable[[str], ProposalView]  # a guild id -> its proposals' buttons
+FeedbackFor = Callable[[str, str], discord.ui.View | None]  # (guild, message key) -> 👍/👎
 
 
 def thread_name(text: str) -> str:
@@ -43,7 +44,9 @@ class DiscordConversations:
         client: discord.Client,
         proposal_view: ViewFor,
         stream_interval: float = 1.0,
+        feedback_view: FeedbackFor | None = None,
     ) -> None:
+        self._feedback = feedback_view
         self._layer = layer
         self._client = client
         self._view = proposal_view
@@ -89,7 +92,7 @@ class DiscordConversations:
             return await start_thread(message, name=thread_name(chat.text))
 
         seen = message.author if isinstance(message.author, discord.Member) else None
-        surface = self._surface(place or open_thread, team=guild)
+        surface = self._surface(place or open_thread, team=guild, key=chat.key)
         await self._layer.answering.answer(chat, surface, DiscordDirectory(self._client, seen=seen))
 
     async def _on_dm(self, message: discord.Message) -> None:
@@ -114,7 +117,7 @@ class DiscordConversations:
             thread_key=f"dm:{channel.id}",
             place=str(channel.id),
         )
-        surface = self._surface(channel, team=choice.team)
+        surface = self._surface(channel, team=choice.team, key=chat.key)
         await self._layer.answering.answer(chat, surface, DiscordDirectory(self._client))
 
     async def answer_unfinished(self, *, limit: int = 20) -> int:
@@ -124,7 +127,8 @@ class DiscordConversations:
             where = await self._place(message)
             if where is None:
                 return None  # the thread or channel is gone, or the bot left the guild
-            return self._surface(where, team=message.team), DiscordDirectory(self._client)
+            surface = self._surface(where, team=message.team, key=message.key)
+            return surface, DiscordDirectory(self._client)
 
         answering = self._layer.answering
         return await answering.answer_unfinished(Platform.DISCORD, reach, limit=limit)
@@ -155,12 +159,14 @@ class DiscordConversations:
 
         return open_thread
 
-    def _surface(self, where: Where, *, team: str) -> DiscordSurface:
+    def _surface(self, where: Where, *, team: str, key: str) -> DiscordSurface:
+        feedback = self._feedback
         return DiscordSurface(
             channel=where,
             client=self._client,
             proposal_view=self._view(team),
             edit_interval=self._interval,
+            feedback_view=None if feedback is None else lambda: feedback(team, key),
         )
 
     def _without_mention(self, text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import discord
 
@@ -35,7 +36,11 @@ class DiscordSurface:
         client: discord.Client,
         proposal_view: ProposalView,
         edit_interval: float = 1.0,
+        feedback_view: Callable[[], discord.ui.View | None] | None = None,
     ) -> None:
+        """`feedback_view`: the 👍/👎 buttons under an answer's last message (the one with
+        the footer), if offered."""
+        self._feedback = feedback_view
         self._where = channel
         self._channel: Channel | None = None if callable(channel) else channel
         self._client = client
@@ -66,7 +71,9 @@ class DiscordSurface:
     async def post(self, text: str, *, footer: str | None = None) -> str:
         try:
             channel = await self.channel()
-            sent = await channel.send(with_footer(text, footer), allowed_mentions=NO_PINGS)
+            sent = await channel.send(
+                with_footer(text, footer), allowed_mentions=NO_PINGS, **self._buttons(footer)
+            )
         except discord.HTTPException as exc:
             raise refused(exc) from exc
         if text == PLACEHOLDER:  # "typing…" while the model works (until it posts again)
@@ -77,10 +84,16 @@ class DiscordSurface:
         try:
             channel = await self.channel()
             await channel.get_partial_message(int(message)).edit(
-                content=with_footer(text, footer), allowed_mentions=NO_PINGS
+                content=with_footer(text, footer),
+                allowed_mentions=NO_PINGS,
+                **self._buttons(footer),
             )
         except discord.HTTPException as exc:
             raise refused(exc) from exc
+
+    def _buttons(self, footer: str | None) -> dict[str, Any]:
+        view = self._feedback() if footer is not None and self._feedback is not None else None
+        return {} if view is None else {"view": view}
 
     async def delete(self, message: str) -> None:
         try:

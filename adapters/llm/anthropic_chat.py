@@ -73,6 +73,7 @@ class AnthropicChatModel(SdkChatModel[anthropic.AsyncAnthropic]):
             attempt,
             provider="anthropic",
             subject=f"model {self._model!r}",
+            server=self._server,
             may_retry=lambda: not outlet.started,
         )
         return await assembly.reply(messages, tools)

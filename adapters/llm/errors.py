@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import enum
 import re
+import socket
+import ssl
+import sys
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-
-import anthropic
-import httpx2
-import openai
+from typing import TYPE_CHECKING
 
 from core.errors import (
     ProviderError,
@@ -20,15 +20,22 @@ from core.errors import (
     ProviderUnavailable,
 )
 
-_SDK_ERRORS = (openai.OpenAIError, anthropic.AnthropicError)
-_TIMEOUTS = (openai.APITimeoutError, anthropic.APITimeoutError, httpx2.TimeoutException)
-_CONNECTION = (openai.APIConnectionError, anthropic.APIConnectionError, httpx2.TransportError)
-_STATUS = (openai.APIStatusError, anthropic.APIStatusError)
-_API = (openai.APIError, anthropic.APIError)
+if TYPE_CHECKING:
+    import anthropic
+    import httpx2
+    import openai
+
+_SDKS = ("openai", "anthropic")
 # Anything that looks like a credential in a provider's error text (OpenAI echoes part of a
 # bad key in its 401 message; Azure keys are 32 hex characters).
 _SECRET_LIKE = re.compile(r"\b(?:sk|key)-[\w-]{4,}|\b[\w-]{32,}\b")
 _MAX_DETAIL = 200
+_PEOPLES_NAMES = {  # how a provider is named in a sentence a person reads
+    "openai": "OpenAI",
+    "azure": "Azure OpenAI",
+    "anthropic": "Anthropic",
+    "openai-compatible": "the OpenAI-compatible server",
+}
 
 
 class FailureKind(enum.Enum):
@@ -62,22 +69,56 @@ class Failure:
     @property
     def reason(self) -> str:
         """A short, secret-free description for logs and messages."""
-        return f"HTTP {self.status}" if self.status else self.kind.value.replace("_", " ")
+        if self.status:
+            return f"HTTP {self.status}"
+        return self.detail or self.kind.value.replace("_", " ")
+
+
+def _errors(name: str, *, http: str | None = None) -> tuple[type[BaseException], ...]:
+    """The exception class `name` of each provider SDK that is loaded, and httpx2's `http`
+    one. This module imports no SDK (a command that calls no model never loads one), and
+    an SDK that is not loaded raised nothing."""
+    found = [getattr(sys.modules[sdk], name) for sdk in _SDKS if sdk in sys.modules]
+    if http is not None and "httpx2" in sys.modules:
+        found.append(getattr(sys.modules["httpx2"], http))
+    return tuple(found)
 
 
 def classify(exc: BaseException) -> Failure | None:
     """What went wrong in one attempt, or None when `exc` is not a provider failure."""
-    if isinstance(exc, _TIMEOUTS):
+    if isinstance(exc, _errors("APITimeoutError", http="TimeoutException")):
         return Failure(FailureKind.TIMEOUT)
-    if isinstance(exc, _CONNECTION):
-        return Failure(FailureKind.UNAVAILABLE)
-    if isinstance(exc, _STATUS):
-        return _from_status(exc.status_code, exc.response.headers, _api_message(exc))
-    if isinstance(exc, _API):  # an error event in the middle of a stream
-        return Failure(FailureKind.UNAVAILABLE, detail=_redact(exc.message))
-    if isinstance(exc, _SDK_ERRORS):
+    if isinstance(exc, _errors("APIConnectionError", http="TransportError")):
+        return Failure(FailureKind.UNAVAILABLE, detail=connection_cause(exc))
+    if isinstance(exc, _errors("APIStatusError")):
+        status: openai.APIStatusError | anthropic.APIStatusError = exc  # type: ignore[assignment]
+        return _from_status(status.status_code, status.response.headers, _api_message(status))
+    if isinstance(exc, _errors("APIError")):  # an error event in the middle of a stream
+        return Failure(FailureKind.UNAVAILABLE, detail=_redact(str(getattr(exc, "message", ""))))
+    if isinstance(exc, tuple(getattr(sys.modules[m], c) for m, c in _BASES if m in sys.modules)):
         return Failure(FailureKind.REJECTED, detail=type(exc).__name__)
     return None
+
+
+_BASES = (("openai", "OpenAIError"), ("anthropic", "AnthropicError"))
+
+
+def connection_cause(exc: BaseException) -> str:
+    """Why a connection failed, from the socket error under the SDK's `Connection error.`"""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(seen, socket.gaierror):
+            return "unknown host"
+        if isinstance(seen, ssl.SSLError):
+            return "TLS handshake failed"
+        if isinstance(seen, ConnectionResetError):
+            return "connection reset"
+        if isinstance(seen, TimeoutError):
+            return "no answer in time"
+        seen = seen.__cause__ or seen.__context__
+    return "connection failed"
 
 
 def _from_status(status: int, headers: httpx2.Headers, detail: str) -> Failure:
@@ -130,18 +171,23 @@ def retry_after(headers: httpx2.Headers) -> float | None:
 
 
 def provider_error(
-    failure: Failure, *, provider: str, subject: str, attempts: int
+    failure: Failure, *, provider: str, subject: str, attempts: int, server: str = ""
 ) -> ProviderError:
-    """The error a person sees: what failed, in their words, never a key or a header."""
+    """The error a person sees: which server failed and why, never a key or a header."""
     tries = f" after {attempts} attempts" if attempts > 1 else ""
+    name = _PEOPLES_NAMES.get(provider, provider)
+    who = f"{name} at {server}" if server else name
     if failure.kind is FailureKind.REJECTED:
-        message = _rejection(failure, provider=provider, subject=subject)
+        message = _rejection(failure, provider=who, subject=subject)
     elif failure.kind is FailureKind.TIMEOUT:
-        message = f"{provider} did not answer in time{tries}"
+        status = f" (HTTP {failure.status})" if failure.status else ""
+        message = f"{who} did not answer in time{status}{tries}"
     elif failure.kind is FailureKind.RATE_LIMITED:
-        message = f"{provider} is rate limiting requests (HTTP 429){tries}; try again shortly"
+        message = f"{who} is rate limiting requests (HTTP 429){tries}; try again shortly"
+    elif failure.status is None and failure.detail:
+        message = f"{who} could not be reached ({failure.reason}){tries}"
     else:
-        message = f"{provider} is unavailable ({failure.reason}){tries}"
+        message = f"{who} is unavailable ({failure.reason}){tries}"
     return _ERROR_CLASS[failure.kind](message, provider=provider)
 
 

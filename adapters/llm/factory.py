@@ -1,21 +1,21 @@
-"""The configured `ChatModel`, built from an `LLMConfig`: the one place SDK clients are made."""
+"""The configured `ChatModel`, built from an `LLMConfig`: the one place SDK clients are made.
+Only the configured provider's SDK is imported, when its model is built (each SDK takes
+hundreds of milliseconds to import; a command that asks no model loads none)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-import anthropic
-import httpx2
-import openai
-
-from adapters.llm.anthropic_chat import AnthropicChatModel
-from adapters.llm.openai_chat import OpenAIChatModel
 from adapters.llm.retry import RetryPolicy
 from core.assistant.llm_settings import WorkspaceLLM
 from core.assistant.llm_settings import problems as settings_problems
 from core.errors import InvalidInput
 from core.llm import ChatModel
+
+if TYPE_CHECKING:
+    import httpx2
+    import openai
 
 OPENAI_URL = "https://api.openai.com/v1"
 ANTHROPIC_URL = "https://api.anthropic.com"
@@ -112,6 +112,10 @@ def build_chat_model(
 ) -> ClosableChatModel:
     """The model `config` names; SDK retries are off so `config.retry_policy` alone applies."""
     if config.provider == "anthropic":
+        import anthropic
+
+        from adapters.llm.anthropic_chat import AnthropicChatModel
+
         client = anthropic.AsyncAnthropic(
             api_key=config.api_key,
             base_url=config.base_url or ANTHROPIC_URL,
@@ -122,6 +126,8 @@ def build_chat_model(
         return AnthropicChatModel(
             client, model=config.model, label=config.label, retry=config.retry_policy
         )
+    from adapters.llm.openai_chat import OpenAIChatModel
+
     return OpenAIChatModel(
         _openai_client(config, http_client),
         model=(config.azure_deployment or "") if config.provider == "azure" else config.model,
@@ -132,6 +138,8 @@ def build_chat_model(
 
 
 def _openai_client(config: LLMConfig, http_client: httpx2.AsyncClient | None) -> openai.AsyncOpenAI:
+    import openai
+
     if config.provider == "azure":
         return openai.AsyncAzureOpenAI(
             azure_endpoint=config.base_url or "",

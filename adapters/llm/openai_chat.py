@@ -71,6 +71,7 @@ class OpenAIChatModel(SdkChatModel[openai.AsyncOpenAI]):
             attempt,
             provider=self._provider,
             subject=self._subject,
+            server=self._server,
             may_retry=lambda: not outlet.started,
         )
         return await assembly.reply(messages, tools)

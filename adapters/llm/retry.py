@@ -52,11 +52,13 @@ class RetryPolicy:
         *,
         provider: str,
         subject: str,
+        server: str = "",
         may_retry: Callable[[], bool] = lambda: True,
     ) -> T:
         """Run `call` until it succeeds, a failure is final, or the attempts run out.
 
         `may_retry` turns False once output reached the person: retrying then would repeat it.
+        `server` (host and port) is named in the error, so a person knows which one failed.
         """
         attempt = 1
         while True:
@@ -69,7 +71,11 @@ class RetryPolicy:
                 if not failure.retryable or attempt >= self.attempts or not may_retry():
                     self._log(provider, subject, failure, attempt, wait=None)
                     raise provider_error(
-                        failure, provider=provider, subject=subject, attempts=attempt
+                        failure,
+                        provider=provider,
+                        subject=subject,
+                        attempts=attempt,
+                        server=server,
                     ) from None  # the SDK error may quote the key or headers
                 wait = self.delay(attempt, failure)
                 self._log(provider, subject, failure, attempt, wait=wait)

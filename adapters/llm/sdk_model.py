@@ -6,7 +6,18 @@ from types import TracebackType
 from typing import Generic, Protocol, Self, TypeVar
 
 
+class _URL(Protocol):
+    @property
+    def host(self) -> str: ...
+
+    @property
+    def port(self) -> int | None: ...
+
+
 class _Closable(Protocol):
+    @property
+    def base_url(self) -> _URL: ...
+
     async def close(self) -> None: ...
 
 
@@ -19,6 +30,8 @@ class SdkChatModel(Generic[ClientT]):
     def __init__(self, *, client: ClientT, label: str) -> None:
         self._client = client
         self._label = label
+        url = client.base_url
+        self._server = f"{url.host}:{url.port}" if url.port else url.host  # named in errors
 
     @property
     def label(self) -> str:

@@ -48,19 +48,21 @@ def _sprint_items(args: dict[str, Any]) -> Step:
     return _always(("list_work_items", {**args, "limit": 50}))
 
 
+def _velocity_sprints(results: list[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """The sprints the velocity table read: the finished ones, then any still running."""
+    pace: dict[str, Any] = next((r for name, r in results if name == "compare_velocity"), {})
+    return [*pace.get("sprints", []), *pace.get("in_progress", [])]
+
+
 def _each_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
     """After the velocity table, read each sprint's progress (multi-cycle retrieval)."""
-    rows: list[dict[str, Any]] = next(
-        (r["sprints"] for name, r in results if name == "compare_velocity"), []
-    )
+    rows = _velocity_sprints(results)
     return tuple(("sprint_progress", {"sprint": row["sprint"]}) for row in rows)
 
 
 def _done_per_sprint(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
     """Then list what each sprint completed, to compare the work itself, not just points."""
-    rows: list[dict[str, Any]] = next(
-        (r["sprints"] for name, r in results if name == "compare_velocity"), []
-    )
+    rows = _velocity_sprints(results)
     return tuple(
         ("list_work_items", {"sprint": row["sprint"], "state": ["done"], "limit": 20})
         for row in rows
@@ -75,8 +77,7 @@ def _around(args: dict[str, Any]) -> Step:
     backlog = {"open_only": True, "priority": ["urgent", "high"], "limit": 15}
 
     def step(results: list[tuple[str, Any]]) -> tuple[Call, ...]:
-        pace: dict[str, Any] = next((r for n, r in results if n == "compare_velocity"), {})
-        known = {row["sprint"] for row in pace.get("sprints", [])}
+        known = {row["sprint"] for row in _velocity_sprints(results)}
         calls: tuple[Call, ...] = (("list_work_items", earlier), ("list_work_items", backlog))
         if f"Sprint {number + 1}" in known:
             calls += (("sprint_progress", {**args, "sprint": f"Sprint {number + 1}"}),)

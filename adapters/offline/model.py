@@ -7,7 +7,9 @@ tokenizer over exactly the messages and tool definitions it received (marked est
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +22,7 @@ from core.llm import ChatMessage, LLMReply, OnText, Speaker, ToolCall, ToolSpec
 OFFLINE_LABEL = "offline demo model"
 NOTICE = "(offline demo model: no LLM is configured, answers come from fixed rules)"
 COUNTED_AS = "gpt-4o-mini"  # the tokenizer a typical hosted model would use
+_PIECE = re.compile(r"\s*\S+\s*|\s+")  # a word with the spaces around it
 HELP = (
     "I can answer questions like “How many open items are in the WEB project?”, “List all "
     "high-priority bugs assigned to me”, “Summarize Sprint 12 progress”, “Compare velocity "
@@ -30,6 +33,9 @@ HELP = (
 
 
 class OfflineModel:
+    def __init__(self, *, pace: float = 0.0) -> None:
+        self._pace = pace  # seconds between the pieces of a streamed answer (0: no pause)
+
     @property
     def label(self) -> str:
         return OFFLINE_LABEL
@@ -54,8 +60,10 @@ class OfflineModel:
         words = writer.answer(intent.style, results) if intent and results else HELP
         text = f"{NOTICE}\n{words}"
         if on_text:
-            for line in text.splitlines(keepends=True):
-                await on_text(line)
+            for piece in _PIECE.findall(text):  # word by word, as a hosted model streams
+                await on_text(piece)
+                if self._pace:
+                    await asyncio.sleep(self._pace)
         return self._reply(text, (), input_tokens, count_text(text, model=COUNTED_AS))
 
     @staticmethod

@@ -11,11 +11,14 @@ from adapters.offline.wording import (
     detailed_lines,
     ids,
     item_lines,
+    left_out,
+    not_listed,
     pairs,
     plural,
     points,
     velocity,
 )
+from core.assistant.tools.calendar import FINISHED, IN_PROGRESS
 
 
 def by_person(items: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -32,31 +35,59 @@ def by_person(items: Sequence[Mapping[str, Any]]) -> list[str]:
     return lines
 
 
-def _against(result: Result, before: Result | None, pace: Result | None) -> list[str]:
-    """How the sprint's delivered points compare with the sprint before and the average."""
-    done = result["points_done"]
-    lines = []
-    if before is not None:
-        earlier = points([i for i in before["items"] if i["state"] == "done"])
-        delta = done - earlier
-        lines.append(
-            f"Delivered {done} points against {earlier} in the sprint before "
-            f"({'+' if delta >= 0 else ''}{delta}), finishing "
-            f"{sum(1 for i in before['items'] if i['state'] == 'done')} items then."
-        )
-    # The sprints up to this one: a later sprint still running would drag the average down.
+def _before(result: Result, before: Result | None, pace: Result | None) -> Result | None:
+    """The sprint before's velocity row: from the velocity table, else from its listing
+    when that listed every item (a shortened listing would undercount it)."""
     names = [r["sprint"] for r in pace["sprints"]] if pace else []
-    upto = names.index(result["sprint"]) + 1 if result["sprint"] in names else len(names)
-    rows = pace["sprints"][:upto] if pace else []
+    if result["sprint"] in names and names.index(result["sprint"]) > 0:
+        return dict(pace["sprints"][names.index(result["sprint"]) - 1]) if pace else None
+    if before is None or not_listed(before) or not before["items"]:
+        return None  # cut short, or no such sprint (a sprint before the first one is empty)
+    done = [i for i in before["items"] if i["state"] == "done"]
+    return {"completed_points": points(done), "completed_items": len(done)}
+
+
+def _against(result: Result, before: Result | None, pace: Result | None) -> list[str]:
+    """How the sprint's delivered points compare with the sprint before and the average of
+    the finished sprints up to it (a sprint still running is compared so far)."""
+    done, running = result["points_done"], result.get("status") == IN_PROGRESS
+    lines = []
+    earlier = _before(result, before, pace)
+    if earlier is not None:
+        delta = done - earlier["completed_points"]
+        lines.append(
+            f"Delivered {done} points{' so far' if running else ''} against "
+            f"{earlier['completed_points']} in the sprint before "
+            f"({'+' if delta >= 0 else ''}{delta}), finishing {earlier['completed_items']} "
+            "items then."
+        )
+    rows, so_far = _finished_up_to(result, pace)
     if rows:
         average = sum(r["completed_points"] for r in rows) / len(rows)
+        side = "above" if done >= average else "below"
         lines.append(
-            f"The average over the {len(rows)} sprints up to this one is {average:.1f} points, "
-            "so this "
-            f"sprint was {abs(done - average):.1f} points {'above' if done >= average else 'below'}"
-            " it."
+            f"The average over the {plural(len(rows), 'finished sprint')} "
+            + (
+                f"is {average:.1f} points; so far this sprint is {abs(done - average):.1f} "
+                f"points {side} it."
+                if so_far
+                else f"up to this one is {average:.1f} points, so this sprint was "
+                f"{abs(done - average):.1f} points {side} it."
+            )
         )
     return lines
+
+
+def _finished_up_to(result: Result, pace: Result | None) -> tuple[list[Result], bool]:
+    """The finished sprints to average against, and whether the sprint is still to finish:
+    those up to it; all of them for a sprint not finished; none for one older than them."""
+    rows: list[Result] = list(pace["sprints"]) if pace else []
+    names = [r["sprint"] for r in rows]
+    if result["sprint"] in names:
+        return rows[: names.index(result["sprint"]) + 1], False
+    if result.get("status", FINISHED) != FINISHED:
+        return rows, True
+    return [], False
 
 
 def _shipped(items: Sequence[Mapping[str, Any]]) -> list[str]:
@@ -75,10 +106,13 @@ def _next_sprint(result: Result, following: Result | None) -> list[str]:
     if following is None:
         return ["There is no later sprint yet: plan the next one from the actions below."]
     load = following["points"] - result["points_done"]
+    running = following.get("status") == IN_PROGRESS
     return [
-        f"{following['sprint']} ({following['dates']}) planned {following['points']} points "
+        f"{following['sprint']} ({following['dates']}) "
+        f"{'is in progress: it ' if running else ''}planned {following['points']} points "
         f"across {following['items']} items and is {following['completion_percent'] or 0}% done "
-        f"({following['points_done']} points). By state: {pairs(following['by_state'])}.",
+        f"{'so far ' if running else ''}({following['points_done']} points). "
+        f"By state: {pairs(following['by_state'])}.",
         f"It took on {abs(load)} points {'more' if load > 0 else 'fewer'} than "
         f"{result['sprint']} delivered"
         + (
@@ -104,6 +138,43 @@ def _actions(backlog: Sequence[Mapping[str, Any]], following: Result | None) -> 
     return lines
 
 
+def _not_finished(result: Result, sprint_items: Sequence[Mapping[str, Any]]) -> list[str]:
+    """What is still open (carried over, once the sprint is over) and what was cancelled."""
+    shown, total = result["open_items"], result.get("open_total", len(result["open_items"]))
+    done, planned = result["points_done"], result["points"]
+    running = result.get("status") == IN_PROGRESS
+    more = f", … and {total - len(shown)} more" if total > len(shown) else ""
+    cancelled = [i for i in sprint_items if i["state"] == "cancelled"]
+    if not total:
+        first = "- Nothing carried over: every item was finished or cancelled."
+    elif running:
+        are = "is" if total == 1 else "are"
+        first = f"- {plural(total, 'item')} {are} still open: {ids(shown)}{more}."
+    else:
+        first = f"- {plural(total, 'item')} did not finish and carry over: {ids(shown)}{more}."
+    return [
+        first,
+        f"- {planned - done} planned points "
+        + ("are not delivered yet" if running else "were not delivered")
+        + (
+            f"; {plural(len(cancelled), 'item')} ({points(cancelled)} points) "
+            f"{'was' if len(cancelled) == 1 else 'were'} cancelled: {ids(cancelled)}."
+            if cancelled
+            else "."
+        ),
+        *[f"- {line[2:]} is still open." for line in item_lines(shown)],
+        *left_out(total, len(shown)),
+    ]
+
+
+def _of_listed(items: Result | None, lines: list[str]) -> list[str]:
+    """Figures drawn from a sprint listing, said to cover only the listed items if it left
+    some out."""
+    if items is None or not not_listed(items):
+        return lines
+    return [f"(Of the {len(items['items'])} items listed of {items['total']}:)", *lines]
+
+
 def retrospective(
     result: Result,
     items: Result | None,
@@ -113,48 +184,48 @@ def retrospective(
     backlog: Result | None = None,
     following: Result | None = None,
 ) -> str:
-    states, open_items = result["by_state"], result["open_items"]
-    done, planned = result["points_done"], result["points"]
+    states, done, percent = result["by_state"], result["points_done"], result["completion_percent"]
+    running = result.get("status") == IN_PROGRESS
     sprint_items = items["items"] if items else []
-    cancelled = [i for i in sprint_items if i["state"] == "cancelled"]
     urgent = backlog["items"] if backlog else []
     lines = [
         f"Retrospective — {result['sprint']} ({', '.join(result['projects'])}, {result['dates']})",
+        *(
+            [
+                f"{result['sprint']} is still in progress (ends {result['dates'].split()[-1]}): "
+                "these are its figures so far, not its final result."
+            ]
+            if running
+            else []
+        ),
         "",
         "Summary",
-        f"The team planned {planned} points across {result['items']} items and completed "
-        f"{done} points ({result['completion_percent'] or 0}%). Items by state: "
+        f"The team planned {result['points']} points across {result['items']} items and "
+        f"{'has completed' if running else 'completed'} {done} points"
+        f"{' so far' if running else ''} ({percent or 0}%). Items by state: "
         f"{pairs(states)}. Work by type: {pairs(result['by_type'])}.",
         *_against(result, before, pace),
         "",
         "What went well",
         f"- {plural(states.get('done', 0), 'item')} reached done ({done} points, "
-        f"{result['completion_percent'] or 0}% of the plan).",
-        *_shipped(sprint_items),
+        f"{percent or 0}% of the plan).",
+        *_of_listed(items, _shipped(sprint_items)),
         "",
         "What did not go well",
-        (
-            f"- {plural(len(open_items), 'item')} did not finish and carry over: {ids(open_items)}."
-            if open_items
-            else "- Nothing carried over: every item was finished or cancelled."
-        ),
-        f"- {planned - done} planned points were not delivered"
-        + (
-            f"; {plural(len(cancelled), 'item')} ({points(cancelled)} points) "
-            f"{'was' if len(cancelled) == 1 else 'were'} cancelled: {ids(cancelled)}."
-            if cancelled
-            else "."
-        ),
-        *[f"- {line[2:]} is still open." for line in item_lines(open_items)],
+        *_not_finished(result, sprint_items),
         "",
         "Every item of the sprint",
-        *by_state(sprint_items),
+        *by_state(sprint_items, counts=states, points_of=result.get("points_by_state")),
         "",
         "By person",
-        *by_person(sprint_items),
+        *_of_listed(items, by_person(sprint_items)),
         "",
         "Compared with the sprint before",
-        *by_state(before["items"] if before else []),
+        *(
+            by_state(before["items"], counts=before.get("by_state"), whole=not not_listed(before))
+            if before and before["items"]
+            else ["No items in the sprint before to compare with."]
+        ),
         "",
         "Velocity in context",
         *(velocity(pace).splitlines() if pace else ["No earlier sprints to compare."]),
@@ -164,6 +235,7 @@ def retrospective(
         "",
         "Most urgent open work",
         *detailed_lines(urgent),
+        *left_out(backlog["total"] if backlog else 0, len(urgent)),
         "",
         "Actions for the next sprint",
         *_actions(urgent, following),

@@ -13,6 +13,7 @@ import aiohttp
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -24,13 +25,18 @@ from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStor
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from adapters.slack.assistant import SlackPanel
 from adapters.slack.blocks import BUY_CONFIRM_VIEW, BUY_VIEW, CONFIG_VIEW, CONFIRM, REJECT
 from adapters.slack.commands import SlackCommands
 from adapters.slack.decisions import SlackDecisions
+from adapters.slack.feedback import register_feedback
+from adapters.slack.home import SlackHome, register_home
 from adapters.slack.messages import SlackConversations
 from adapters.slack.render import mrkdwn
+from adapters.slack.text_streaming import StreamingMemory
 from adapters.slack.views import SlackViews
 from core.chat import ChatLayer, tell
+from core.chat.suggestions import Suggestions
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +53,7 @@ BOT_SCOPES = (
     "users:read",  # users.info / users.list: names, and who administers the Slack team
     "im:write",  # conversations.open: DMs to admins (alerts, charts, audit files)
     "files:write",  # usage chart and audit file uploads
+    "assistant:write",  # the assistant panel: status, suggested prompts, titles
 )
 
 
@@ -58,6 +65,8 @@ class SlackConfig:
     client_id: str | None = None  # OAuth distribution
     client_secret: str | None = None
     stream_interval: float = 1.0
+    native_streaming: bool = True  # chat.startStream where Slack allows it, else edits
+    stream_refusal_seconds: float = 3600.0  # how long a team that refused it gets edits
     admin_cache_seconds: float = 600.0
     verify_requests: bool = True  # Socket Mode needs no signatures: Slack's socket is trusted
     # Answer before acknowledging: only for tests that need each request's work done when its
@@ -84,6 +93,13 @@ def web_client(config: SlackConfig, session: aiohttp.ClientSession | None = None
             AsyncRateLimitErrorRetryHandler(max_retry_count=2),
         ],
     )
+
+
+class _SameTokenWarning(logging.Filter):
+    """Drops Bolt's "`token` will be unused", for an app whose client carries the bot token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
 def build_slack_app(
@@ -116,15 +132,19 @@ def build_slack_app(
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",
         )
-    # Bolt also reads SLACK_BOT_TOKEN from the environment and warns that our client (which
-    # carries that same token) wins over it; that warning would only confuse an operator.
+    # Bolt reads SLACK_BOT_TOKEN from the environment itself and, since we give it a client,
+    # warns that this token "will be unused". With a bot token our client carries that very
+    # token (settings read it from the same variable), so the warning is untrue: that one
+    # message is dropped, then. (A level set on Bolt's logger would not do: Bolt resets it
+    # from the root logger as it starts.) With OAuth the variable is really unused: it warns.
+    same_token = _SameTokenWarning()
     bolt_log = logging.getLogger("slack_bolt.AsyncApp")
-    level = bolt_log.level
-    bolt_log.setLevel(logging.ERROR)
+    if options["client"].token:
+        bolt_log.addFilter(same_token)
     try:
         app = AsyncApp(**options)
     finally:
-        bolt_log.setLevel(level)
+        bolt_log.removeFilter(same_token)
     register(app, layer=layer, config=config)
     return app
 
@@ -140,11 +160,23 @@ class Handled:
 
 
 def register(app: AsyncApp, *, layer: ChatLayer, config: SlackConfig) -> Handled:
-    conversations = SlackConversations(layer=layer, stream_interval=config.stream_interval)
+    memory = StreamingMemory(enabled=config.native_streaming, ttl=config.stream_refusal_seconds)
+    conversations = SlackConversations(
+        layer=layer, stream_interval=config.stream_interval, memory=memory
+    )
     decisions = SlackDecisions(layer=layer)
     commands = SlackCommands(layer=layer)
     views = SlackViews(layer=layer)
 
+    suggestions = Suggestions(
+        people=layer.people,
+        channels=layer.services.channels,
+        work=layer.services.work,
+        clock=layer.services.clock,
+    )
+    panel = SlackPanel(layer=layer, conversations=conversations, suggestions=suggestions)
+    app.use(panel.assistant())  # before the `message` listener: panel messages are its own
+    assistant_events = ("assistant_thread_started", "assistant_thread_context_changed")
     events = {"app_mention": conversations.on_mention, "message": conversations.on_message}
     for event, on_event in events.items():
         app.event(event)(on_event)
@@ -189,5 +221,12 @@ def register(app: AsyncApp, *, layer: ChatLayer, config: SlackConfig) -> Handled
     async def on_error(error: Exception) -> None:
         logger.error("slack: a handler failed: %s", type(error).__name__)
 
+    feedback_actions = register_feedback(app, layer=layer)
+    home_events, home_actions = register_home(app, SlackHome(layer=layer))
     app.error(on_error)
-    return Handled(events=tuple(events), commands=(COMMAND,), actions=ACTIONS, views=tuple(modals))
+    return Handled(
+        events=(*assistant_events, *events, *home_events),
+        commands=(COMMAND,),
+        actions=(*ACTIONS, *feedback_actions, *home_actions),
+        views=tuple(modals),
+    )

@@ -9,14 +9,16 @@ from adapters.slack.mrkdwn import escape
 from adapters.slack.render import mrkdwn
 from core.assistant.actions import ProposedAction
 from core.assistant.llm_settings import PROVIDERS, WorkspaceLLM
+from core.chat.feedback import button_value
 from core.chat.replies import Reply
-from core.chat.wording import proposal_text, who_may_confirm
+from core.chat.wording import proposal_text, summary_for_people, who_may_confirm
 
 Block = dict[str, Any]
 CONFIRM = "setget_confirm"
 REJECT = "setget_reject"
 BUY_VIEW = "setget_buy"
 CONFIG_VIEW = "setget_config"
+FEEDBACK = "setget_feedback"
 
 
 def section(text: str) -> Block:
@@ -27,17 +29,51 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
 
 
-def answer_blocks(text: str, *, footer: str | None) -> list[Block]:
-    """One piece of an answer; the last piece carries the usage footer."""
+def answer_blocks(text: str, *, footer: str | None, feedback: str | None = None) -> list[Block]:
+    """One piece of an answer; the last piece carries, given the key of the message it
+    answers (`feedback`), the Good/Bad buttons, and ends with the usage footer."""
     blocks = [section(text or " ")]
     if footer:
+        if feedback:
+            blocks.append(feedback_block(feedback))
         blocks.append(context(footer))
     return blocks
 
 
+def feedback_block(key: str) -> Block:
+    """Slack's feedback buttons on an answer; each carries the message key and the verdict
+    (the chat layer checks the key against the clicking team's workspace)."""
+
+    def button(label: str, *, positive: bool) -> Block:
+        return {
+            "text": {"type": "plain_text", "text": label},
+            "value": button_value(key, positive=positive),
+            "accessibility_label": f"Mark this answer as {label.lower()}",
+        }
+
+    return {
+        "type": "context_actions",
+        "elements": [
+            {
+                "type": "feedback_buttons",
+                "action_id": FEEDBACK,
+                "positive_button": button("Good", positive=True),
+                "negative_button": button("Bad", positive=False),
+            }
+        ],
+    }
+
+
+def proposal_ids(action_id: int) -> tuple[str, str, str]:
+    """The `block_id`s of a proposal's summary, its who-may-confirm line and its buttons: a
+    decision replaces just these, also where the proposal ends a streamed answer."""
+    return f"proposal-{action_id}-summary", f"proposal-{action_id}-who", f"proposal-{action_id}"
+
+
 def proposal_summary(action: ProposedAction) -> list[Block]:
     """What a proposal changes (the part of its message that stays after a decision)."""
-    return [section(mrkdwn(Reply(proposal_text(action))))]
+    block = section(mrkdwn(Reply(proposal_text(action))))
+    return [{**block, "block_id": proposal_ids(action.id)[0]}]
 
 
 def proposal_blocks(action: ProposedAction, *, requester: str) -> list[Block]:
@@ -54,7 +90,7 @@ def proposal_blocks(action: ProposedAction, *, requester: str) -> list[Block]:
     if action.bulk:
         confirm["confirm"] = {
             "title": {"type": "plain_text", "text": "Change several items?"},
-            "text": {"type": "mrkdwn", "text": escape(action.draft.summary)},
+            "text": {"type": "mrkdwn", "text": escape(summary_for_people(action.draft))},
             "confirm": {"type": "plain_text", "text": "Apply"},
             "deny": {"type": "plain_text", "text": "Cancel"},
         }
@@ -65,13 +101,15 @@ def proposal_blocks(action: ProposedAction, *, requester: str) -> list[Block]:
         "style": "danger",
         "value": str(action.id),
     }
+    _, who_id, buttons_id = proposal_ids(action.id)
+    line = context(
+        f"Requested by <@{requester}>. {who}; nothing changes until then. "
+        f"Expires <!date^{expires}^{{date_short_pretty}} {{time}}|{fallback}>."
+    )
     return [
         *proposal_summary(action),
-        context(
-            f"Requested by <@{requester}>. {who}; nothing changes until then. "
-            f"Expires <!date^{expires}^{{date_short_pretty}} {{time}}|{fallback}>."
-        ),
-        {"type": "actions", "block_id": f"proposal-{action.id}", "elements": [confirm, reject]},
+        {**line, "block_id": who_id},
+        {"type": "actions", "block_id": buttons_id, "elements": [confirm, reject]},
     ]
 
 

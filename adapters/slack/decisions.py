@@ -1,6 +1,7 @@
 """Confirm and Reject buttons on a proposed action: the click goes to the chat layer; a
 refusal is shown only to the person who clicked, and the decided message shows who decided
-and the outcome, its buttons gone."""
+and the outcome, its buttons gone. Only the proposal's own blocks change: a proposal that
+ends a streamed answer leaves the answer, its footer and any other proposal as they were."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.slack.blocks import CONFIRM, Block, context, proposal_summary
+from adapters.slack.blocks import CONFIRM, Block, context, proposal_ids, proposal_summary
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.render import mrkdwn
 from core.chat import ChatLayer, Click
@@ -37,18 +38,59 @@ class SlackDecisions:
             await respond(
                 text=mrkdwn(outcome.private), response_type="ephemeral", replace_original=False
             )
+        message = body["message"]
+        shown: list[Block] = message.get("blocks", [])
         if outcome.closed is not None:  # decided elsewhere or expired: the buttons go
-            await _update(client, channel, ts, _without_buttons(body, outcome.closed))
+            reason = f"_{outcome.closed}_"
+            blocks = _without_buttons(shown, click.action_ref, reason)
+            await _update(client, channel, ts, blocks, text=_text(message, shown, reason))
         elif outcome.decided is not None and outcome.action is not None:
-            blocks = [*proposal_summary(outcome.action), context(mrkdwn(outcome.decided))]
-            await _update(client, channel, ts, blocks)
+            decided = mrkdwn(outcome.decided)
+            ids = proposal_ids(outcome.action.id)
+            replacement = [
+                *proposal_summary(outcome.action),
+                {**context(decided), "block_id": ids[1]},
+            ]
+            blocks = _replaced(shown, set(ids), replacement) or replacement
+            await _update(client, channel, ts, blocks, text=_text(message, shown, decided))
 
 
-def _without_buttons(body: dict[str, Any], reason: str) -> list[Block]:
-    kept = [b for b in body["message"].get("blocks", []) if b.get("type") != "actions"]
-    return [*kept, context(f"_{reason}_")]
+def _text(message: dict[str, Any], shown: list[Block], news: str) -> str:
+    """The message's text after the update: an answer that ends with the proposal keeps its
+    own (a streamed answer's text is the answer itself); a proposal posted alone says what
+    became of it."""
+    within_answer = any(not str(b.get("block_id", "")).startswith("proposal-") for b in shown)
+    return str(message.get("text") or news) if within_answer else news
 
 
-async def _update(client: AsyncWebClient, channel: str, ts: str, blocks: list[Block]) -> None:
-    text = blocks[-1]["elements"][0]["text"] if blocks else "Proposed action"
+def _replaced(shown: list[Block], ids: set[str], replacement: list[Block]) -> list[Block] | None:
+    """`shown` with the blocks of `ids` replaced, in their place; None when it has none of
+    them (a message posted before proposals carried block ids: it is the proposal alone)."""
+    if not any(b.get("block_id") in ids for b in shown):
+        return None
+    out: list[Block] = []
+    placed = False
+    for block in shown:
+        if block.get("block_id") not in ids:
+            out.append(block)
+        elif not placed:
+            out.extend(replacement)
+            placed = True
+    return out
+
+
+def _without_buttons(shown: list[Block], value: str, reason: str) -> list[Block]:
+    """This proposal's buttons replaced by why they are gone (every button, on a message
+    whose blocks carry no ids)."""
+    line = context(reason)
+    if value.isdigit():
+        replaced = _replaced(shown, {proposal_ids(int(value))[2]}, [line])
+        if replaced is not None:
+            return replaced
+    return [*(b for b in shown if b.get("type") != "actions"), line]
+
+
+async def _update(
+    client: AsyncWebClient, channel: str, ts: str, blocks: list[Block], *, text: str
+) -> None:
     await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)

@@ -22,6 +22,7 @@ class Incoming:
     ts: str
     thread_ts: str | None  # the thread to answer in; None answers in the channel (a DM)
     thread_key: str
+    viewing: str | None = None  # the channel the person views beside the assistant panel
 
     def to_chat(self) -> ChatIncoming:
         """The message for the chat layer: claimed by (team, channel, ts), answered in the
@@ -34,6 +35,7 @@ class Incoming:
             key=f"{self.team}:{self.channel}:{self.ts}",
             thread_key=self.thread_key,
             place=self.thread_ts,
+            viewing=self.viewing,
         )
 
 
@@ -57,7 +59,12 @@ def from_a_bot(event: dict[str, Any], context: dict[str, Any]) -> bool:
 
 
 def incoming(
-    event: dict[str, Any], context: dict[str, Any], *, thread_ts: str | None, key: str
+    event: dict[str, Any],
+    context: dict[str, Any],
+    *,
+    thread_ts: str | None,
+    key: str,
+    viewing: str | None = None,
 ) -> Incoming:
     return Incoming(
         team=str(context.get("team_id") or event.get("team")),
@@ -67,4 +74,5 @@ def incoming(
         ts=event["ts"],
         thread_ts=thread_ts,
         thread_key=key,
+        viewing=viewing,
     )

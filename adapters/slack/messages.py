@@ -16,6 +16,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.directory import SlackDirectory
 from adapters.slack.incoming import Incoming, from_a_bot, incoming
 from adapters.slack.surface import SlackSurface
+from adapters.slack.text_streaming import StreamingMemory
 from core.chat import ChatLayer, Directory, Surface
 from core.chat import Incoming as ChatIncoming
 from core.workspaces import Platform
@@ -24,9 +25,18 @@ ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]  # a Slack team's 
 
 
 class SlackConversations:
-    def __init__(self, *, layer: ChatLayer, stream_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        *,
+        layer: ChatLayer,
+        stream_interval: float = 1.0,
+        memory: StreamingMemory | None = None,
+    ) -> None:
+        """`memory`: what Slack refused lately (native streaming per team, the status per
+        thread), kept for the process; without one, answers stream by edits."""
         self._layer = layer
         self._interval = stream_interval
+        self._memory = memory
 
     async def on_mention(
         self, event: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
@@ -77,5 +87,9 @@ class SlackConversations:
             channel=message.channel,
             thread_ts=message.place,
             edit_interval=self._interval,
+            team=message.team,
+            user=message.user,
+            memory=self._memory,
+            feedback=message.key,
         )
         return surface, SlackDirectory(client)

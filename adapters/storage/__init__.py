@@ -4,6 +4,7 @@ from adapters.storage.actions import SqlActionStore
 from adapters.storage.audit_log import SqlAuditLog
 from adapters.storage.credit_store import SqlCreditStore
 from adapters.storage.database import Database, DatabaseUnavailable, open_database
+from adapters.storage.feedback import SqlFeedbackStore
 from adapters.storage.llm_settings import SqlLLMSettingsStore
 from adapters.storage.schema import SchemaOutOfDate, check_schema, upgrade_schema
 from adapters.storage.threads import SqlThreadStore
@@ -18,6 +19,7 @@ __all__ = [
     "SqlActionStore",
     "SqlAuditLog",
     "SqlCreditStore",
+    "SqlFeedbackStore",
     "SqlLLMSettingsStore",
     "SqlThreadStore",
     "SqlUsageStore",

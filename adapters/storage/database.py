@@ -18,13 +18,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
@@ -54,6 +56,13 @@ class DatabaseUnavailable(ServiceUnavailable):
     """
 
 
+class DatabaseMissing(DatabaseUnavailable):
+    """The SQLite file does not exist, and only `db upgrade` (or `demo`) may create one."""
+
+
+CREATE_HINT = "run `setget-bot db upgrade` to create it (or `setget-bot demo` for a demo)"
+
+
 def normalize_url(raw: str) -> URL:
     """Accept plain `sqlite:///file.db` and `postgresql://...`; use the async drivers."""
     try:
@@ -68,32 +77,68 @@ def normalize_url(raw: str) -> URL:
     return url.set(drivername=_DRIVERS[backend])
 
 
+def sqlite_file(url: URL) -> Path | None:
+    """The SQLite file a URL names, made absolute; None for a server or an in-memory one."""
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return None
+    return Path(str(url.database)).expanduser().absolute()
+
+
 def safe_url(url: URL) -> str:
-    """The URL with any password hidden, for messages and logs."""
-    return url.render_as_string(hide_password=True)
+    """Where the database is, for messages and logs: the SQLite file, or the server's URL
+    with any password hidden."""
+    file = sqlite_file(url)
+    if file is not None:
+        return str(file)
+    return url.set(drivername=url.get_backend_name()).render_as_string(hide_password=True)
+
+
+def refuse_missing_file(raw_url: str, *, folder_is_made: bool = False) -> None:
+    """Raise `DatabaseMissing` when the URL names a SQLite file that does not exist.
+
+    A file in a folder that does not exist is left to `Database` to refuse, unless
+    `folder_is_made` (`db upgrade` would make the folder too, as for the default file)."""
+    file = sqlite_file(normalize_url(raw_url))
+    if file is not None and (folder_is_made or file.parent.is_dir()) and not file.exists():
+        raise _missing(file)
+
+
+def _missing(file: Path) -> DatabaseMissing:
+    return DatabaseMissing(f"there is no database at {file}: {CREATE_HINT}")
+
+
+def describe_database(raw_url: str) -> str:
+    """`safe_url` of a URL as a person wrote it (for `--version`)."""
+    return safe_url(normalize_url(raw_url))
 
 
 class Database:
     """An async engine plus the transaction shapes the stores use."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, *, create: bool = True) -> None:
         self.engine = engine
         self.dialect = engine.dialect.name
         # SQLite has one writer at a time: queue this process's writers here instead of in
         # SQLite's sleeping busy handler (which still arbitrates between processes).
         self._sqlite_writer = asyncio.Lock() if self.is_sqlite else None
         self._prepared: dict[str, Any] = {}
-        file = engine.url.database if self.is_sqlite else None
-        self._sqlite_folder = Path(file).parent if file and file != ":memory:" else None
+        self._sqlite_file = sqlite_file(engine.url)
+        self._create = create
+        self.location = safe_url(engine.url)  # the file or server, password hidden
 
-    def _check_folder(self) -> None:
-        """A SQLite file in a folder that does not exist cannot be opened: say so without
-        trying (a failed open leaves aiosqlite's thread behind)."""
-        if self._sqlite_folder is not None and not self._sqlite_folder.is_dir():
+    def _check_file(self) -> None:
+        """Say what is wrong with a SQLite file before trying to open it (a failed open leaves
+        aiosqlite's thread behind): a folder that does not exist, or, when this handle may
+        not create the file, a file that does not exist."""
+        file = self._sqlite_file
+        if file is None:
+            return
+        if not file.parent.is_dir():
             raise DatabaseUnavailable(
-                f"cannot reach the database at {safe_url(self.engine.url)}: "
-                f"the folder {self._sqlite_folder} does not exist"
+                f"cannot reach the database at {file}: the folder {file.parent} does not exist"
             )
+        if not self._create and not file.exists():
+            raise _missing(file)
 
     @property
     def is_sqlite(self) -> bool:
@@ -125,13 +170,13 @@ class Database:
     async def _connection(self) -> AsyncIterator[AsyncConnection]:
         """A pooled connection; failing to get one at all (refused, the database closed to
         connections, a file that cannot be opened) means the database is unavailable."""
-        self._check_folder()
+        self._check_file()
         conn = self.engine.connect()
         try:
             await conn.start()
         except (SQLAlchemyError, OSError) as exc:
             raise DatabaseUnavailable(
-                f"cannot reach the database at {safe_url(self.engine.url)}"
+                f"cannot reach the database at {self.location}: {_cause(exc)}"
             ) from exc
         try:
             yield conn
@@ -153,7 +198,7 @@ class Database:
     async def ping(self) -> bool:
         """Whether the database answers (for health checks)."""
         try:
-            self._check_folder()
+            self._check_file()
             async with self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
         except (OSError, SQLAlchemyError, DatabaseUnavailable):
@@ -171,19 +216,37 @@ async def _translate_errors(db: Database) -> AsyncIterator[None]:
     except (OperationalError, InterfaceError) as exc:
         if isinstance(exc.orig, ConnectionError | OSError) or "connect" in str(exc).lower():
             raise DatabaseUnavailable(
-                f"cannot reach the database at {safe_url(db.engine.url)}"
+                f"cannot reach the database at {db.location}: {_cause(exc)}"
             ) from exc
         raise
     except (ConnectionError, OSError) as exc:
         raise DatabaseUnavailable(
-            f"cannot reach the database at {safe_url(db.engine.url)}"
+            f"cannot reach the database at {db.location}: {_cause(exc)}"
         ) from exc
     except DBAPIError as exc:
         if exc.connection_invalidated:
             raise DatabaseUnavailable(
-                f"lost the connection to the database at {safe_url(db.engine.url)}"
+                f"lost the connection to the database at {db.location}"
             ) from exc
         raise
+
+
+def _cause(exc: BaseException) -> str:
+    """Why a connection failed, in a few words (the driver's first line, never the URL)."""
+    inner: BaseException = exc
+    while True:
+        nested = getattr(inner, "orig", None) or inner.__cause__
+        if not isinstance(nested, BaseException):
+            break
+        inner = nested
+    if isinstance(inner, ConnectionRefusedError):
+        return "connection refused"
+    if isinstance(inner, TimeoutError):
+        return "no answer in time"
+    if isinstance(inner, socket.gaierror):
+        return "unknown host"
+    first = str(inner).strip().splitlines()[0] if str(inner).strip() else ""
+    return first[:200] or type(inner).__name__
 
 
 def open_database(
@@ -192,13 +255,21 @@ def open_database(
     pool_size: int = 10,
     echo: bool = False,
     idle_check_after: float = IDLE_CHECK_AFTER,
+    create: bool = True,
 ) -> Database:
     """`idle_check_after`: seconds unused after which a pooled PostgreSQL connection is
-    pinged as it is checked out (0: every time one is reused)."""
+    pinged as it is checked out (0: every time one is reused). `create=False`: a SQLite file
+    that does not exist is refused (`DatabaseMissing`), never created."""
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
+        file = sqlite_file(url)
         engine = create_async_engine(
-            url, echo=echo, pool_size=pool_size, max_overflow=pool_size, pool_timeout=60
+            url,
+            echo=echo,
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            pool_timeout=60,
+            **({} if create or file is None else {"async_creator": _existing_file(file)}),
         )
         _configure_sqlite(engine)
     else:
@@ -212,7 +283,18 @@ def open_database(
             connect_args={"timeout": 10},
         )
         _replace_dead_connections(engine, idle_check_after)
-    return Database(engine)
+    return Database(engine, create=create)
+
+
+def _existing_file(file: Path) -> Callable[[], Awaitable[Any]]:
+    """Open the file read-write, never creating it (SQLite's `mode=rw`), even if it vanished
+    after `Database` checked that it exists."""
+    uri = f"{file.as_uri()}?mode=rw"
+
+    def connect() -> Awaitable[Any]:
+        return aiosqlite.connect(uri, uri=True)
+
+    return connect
 
 
 def _replace_dead_connections(engine: AsyncEngine, idle_check_after: float) -> None:

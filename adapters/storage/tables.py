@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData(
@@ -45,6 +46,8 @@ workspaces = Table(
     Column("mode", String(16), nullable=False),
     Column("created_at", Stamp, nullable=False),
 )
+# names ignore case: `Demo` and `demo` are one workspace (migration 0008)
+Index("uq_workspaces_lower_name", func.lower(workspaces.c.name), unique=True)
 
 platform_links = Table(
     "platform_links",
@@ -341,6 +344,21 @@ audit_log = Table(
     Column("model", Text, nullable=False),
     Column("outcome", String(32), nullable=False),
     Column("proposals", Text, nullable=False),
+    Index(None, "workspace_id", "at"),
+)
+
+# 👍/👎 on answers: one verdict per person and answered interaction (`event_id` is the audit
+# record's); a second click with the other button replaces it.
+answer_feedback = Table(
+    "answer_feedback",
+    metadata,
+    Column("id", Id, primary_key=True),
+    Column("workspace_id", ForeignKey("workspaces.id"), nullable=False),
+    Column("event_id", String(200), nullable=False),
+    Column("member_id", ForeignKey("members.id"), nullable=False),
+    Column("positive", Boolean, nullable=False),
+    Column("at", Stamp, nullable=False),
+    UniqueConstraint("workspace_id", "event_id", "member_id"),
     Index(None, "workspace_id", "at"),
 )
 

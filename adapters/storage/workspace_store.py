@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.storage.balance_rows import insert_entries, locked_balance, store_balance
@@ -22,7 +22,7 @@ from core.credits.ledger import Bucket, EntryKind, LedgerEntry
 from core.errors import Conflict, NotFound, WorkspaceNotFound
 from core.plans import Plan
 from core.ports import CycleContext
-from core.workspaces import Member, Mode, Platform, Role, Workspace
+from core.workspaces import Member, Mode, Platform, Role, Workspace, name_taken
 
 
 def _workspace(row: Any) -> Workspace:
@@ -98,12 +98,17 @@ class SqlWorkspaceStore:
                 )
                 await insert_entries(conn, workspace_id, [grant])
         except IntegrityError:
-            raise Conflict(f"a workspace named {name!r} already exists") from None
+            raise name_taken(name, await self.get_workspace(name)) from None
         return await self.get_workspace(name)
 
     async def get_workspace(self, name: str) -> Workspace:
+        """By name, whatever its case (names are unique ignoring case)."""
         async with self._db.read() as conn:
-            row = (await conn.execute(select(workspaces).where(workspaces.c.name == name))).first()
+            row = (
+                await conn.execute(
+                    select(workspaces).where(func.lower(workspaces.c.name) == name.lower())
+                )
+            ).first()
         if row is None:
             raise WorkspaceNotFound(name)
         return _workspace(row)

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, time
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from adapters.storage import SqlAuditLog
-from bot.app import App
+from bot.cli.arguments import WorkspaceName
 from bot.cli.runner import checked, fail, parse_date, run
-from core.assistant.audit import AuditRecord
 from core.assistant.audit_export import FORMATS, as_csv, as_jsonl
 from core.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from bot.app import App
+    from core.assistant.audit import AuditRecord
+    from core.assistant.feedback import Feedback
 
 app = typer.Typer(help="The audit log of AI interactions.", no_args_is_help=True)
 
@@ -32,7 +35,7 @@ def _since(text: str | None) -> datetime | None:
 
 @app.command("export")
 def export(
-    name: str,
+    name: WorkspaceName,
     format_: Annotated[str, typer.Option("--format", help="csv | jsonl")],
     since: Annotated[
         str | None, typer.Option("--since", help="From this day on (YYYY-MM-DD, UTC).")
@@ -44,12 +47,16 @@ def export(
     """Every AI interaction of the workspace (already redacted), oldest first."""
     kind, since_ = checked(lambda: (_format(format_), _since(since)))
 
-    async def action(a: App) -> list[AuditRecord]:
-        workspace = await a.admin.get(name)
-        return await SqlAuditLog(a.db).entries(workspace.id, since=since_)
+    from adapters.storage import SqlAuditLog, SqlFeedbackStore
 
-    records = run(action)
-    text = as_csv(records) if kind == "csv" else as_jsonl(records)
+    async def action(a: App) -> tuple[list[AuditRecord], list[Feedback]]:
+        workspace = await a.admin.get(name)
+        records = await SqlAuditLog(a.db).entries(workspace.id, since=since_)
+        return records, await SqlFeedbackStore(a.db).entries(workspace.id, since=None)
+
+    records, feedback = run(action)
+    export = as_csv if kind == "csv" else as_jsonl
+    text = export(records, feedback=feedback)
     if output is None:
         print(text, end="")
         return

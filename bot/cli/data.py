@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.app import App
+from bot.cli.arguments import WorkspaceName
 from bot.cli.runner import checked, fail, run
 from core.errors import InvalidInput
 from core.work.dataset import Json, dataset_to_json, parse_dataset
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 app = typer.Typer(
     help="Work-item data the AI answers from: projects, sprints and work items as JSON.",
@@ -35,7 +38,17 @@ def _read_json(path: Path) -> object:
 
 
 @app.command("import")
-def import_(name: str, file: Path) -> None:
+def import_(
+    name: WorkspaceName,
+    file: Annotated[
+        Path,
+        typer.Argument(
+            metavar="FILE.json",
+            help="Projects, sprints and work items, in the `data export` format.",
+            show_default=False,
+        ),
+    ],
+) -> None:
     """Replace the workspace's projects, sprints and work items with those in FILE.
 
     The file is checked first: a bad record is named and nothing is changed.
@@ -56,7 +69,7 @@ def import_(name: str, file: Path) -> None:
 
 @app.command("export")
 def export(
-    name: str,
+    name: WorkspaceName,
     output: Annotated[
         Path | None, typer.Option("--output", "-o", help="Write to FILE instead of stdout.")
     ] = None,

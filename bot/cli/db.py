@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
-from adapters.storage import upgrade_schema
-from adapters.storage.database import safe_url
-from bot.app import App
 from bot.cli.runner import run
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 app = typer.Typer(help="The database schema.", no_args_is_help=True)
 
@@ -16,9 +18,11 @@ app = typer.Typer(help="The database schema.", no_args_is_help=True)
 def upgrade() -> None:
     """Create the schema, or upgrade it to this version."""
 
+    from adapters.storage import upgrade_schema
+
     async def action(a: App) -> None:
         before, after = await upgrade_schema(a.db)
-        where = safe_url(a.db.engine.url)
+        where = a.db.location
         if before == after:
             print(f"database at {where} is up to date ({', '.join(sorted(after))})")
         else:

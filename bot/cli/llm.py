@@ -7,20 +7,21 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from adapters.llm.factory import LLMConfig, config_for
-from adapters.offline import OfflineModel
-from bot.app import App
 from bot.cli import render
+from bot.cli.arguments import Json, WorkspaceName
 from bot.cli.runner import checked, run
-from bot.conversation import chat_model_for, deployment_llm, llm_settings_store, workspace_llm
 from core.assistant.llm_settings import PROVIDERS, WorkspaceLLM
 from core.errors import InvalidInput, NotAllowed
 from core.llm import ChatMessage, Speaker
 from core.workspaces import Workspace
+
+if TYPE_CHECKING:
+    from adapters.llm.factory import LLMConfig
+    from bot.app import App
 
 app = typer.Typer(
     help="The model that answers a workspace: its own (self-hosted), the deployment's, or "
@@ -28,11 +29,11 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 PING = "Reply with the word pong."
 PING_MAX_TOKENS = 16
 KEY_TAIL = 4  # characters of a key shown, and only for keys long enough to keep the rest hidden
 MIN_KEY_FOR_TAIL = 12
+DEPLOYMENT_MODEL = "set SETGET_LLM_PROVIDER, SETGET_LLM_MODEL and SETGET_LLM_API_KEY"
 
 
 def masked(api_key: str | None) -> str:
@@ -66,20 +67,24 @@ async def _self_hosted(a: App, name: str) -> Workspace:
     if workspace.metered:
         raise NotAllowed(
             f"workspace {name!r} is a cloud workspace: the deployment's model serves cloud "
-            "workspaces; `llm set` is for self-hosted workspaces"
+            f"workspaces ({DEPLOYMENT_MODEL}); `llm set` is for self-hosted workspaces"
         )
     return workspace
 
 
 @app.command("set")
 def set_(
-    name: str,
+    name: WorkspaceName,
     *,
     provider: Annotated[str, typer.Option("--provider", help=" | ".join(PROVIDERS))],
     model: Annotated[str, typer.Option("--model", help="Model name (not needed for azure).")] = "",
     base_url: Annotated[str | None, typer.Option("--base-url", help="Server URL.")] = None,
-    azure_deployment: Annotated[str | None, typer.Option("--azure-deployment")] = None,
-    api_version: Annotated[str | None, typer.Option("--api-version")] = None,
+    azure_deployment: Annotated[
+        str | None, typer.Option("--azure-deployment", help="Azure OpenAI: the deployment.")
+    ] = None,
+    api_version: Annotated[
+        str | None, typer.Option("--api-version", help="Azure OpenAI: the API version.")
+    ] = None,
     api_key_stdin: Annotated[
         bool, typer.Option("--api-key-stdin", help="Read the API key from stdin.")
     ] = False,
@@ -94,9 +99,13 @@ def set_(
         api_version=api_version,
         api_key=key,
     )
+    from adapters.llm.factory import config_for
+
     config = checked(lambda: config_for(own))
 
     async def action(a: App) -> None:
+        from bot.conversation import llm_settings_store
+
         workspace = await _self_hosted(a, name)
         await llm_settings_store(a).save(workspace.id, own)
         print(f"{name!r} now answers with {config.label}; API key {masked(key)}")
@@ -105,6 +114,9 @@ def set_(
 
 
 def _answering(a: App, workspace: Workspace, own: WorkspaceLLM | None) -> dict[str, Any]:
+    from adapters.offline import OfflineModel
+    from bot.conversation import deployment_llm, workspace_llm
+
     if own is not None:
         config: LLMConfig | None = workspace_llm(own, a.settings)
         source = "workspace"
@@ -133,10 +145,12 @@ WHO = {
 
 
 @app.command("show")
-def show(name: str, json: Json = False) -> None:
+def show(name: WorkspaceName, json: Json = False) -> None:
     """Which model answers the workspace, and its settings (the key masked)."""
 
     async def action(a: App) -> None:
+        from bot.conversation import llm_settings_store
+
         workspace = await a.admin.get(name)
         own = None if workspace.metered else await llm_settings_store(a).load(workspace.id)
         data = _answering(a, workspace, own)
@@ -153,16 +167,31 @@ def show(name: str, json: Json = False) -> None:
     run(action)
 
 
+def _how_to_configure(workspace: Workspace) -> str:
+    """What configures a model for this workspace: the deployment's settings serve cloud
+    workspaces (`llm set` refuses them), a self-hosted one may also have its own."""
+    if workspace.metered:
+        return f"cloud workspaces use the deployment's model: {DEPLOYMENT_MODEL}"
+    return (
+        f"give it its own with `setget-bot llm set {workspace.name} --provider ...`, "
+        f"or {DEPLOYMENT_MODEL} for the deployment's"
+    )
+
+
 @app.command("test")
-def test(name: str) -> None:
+def test(name: WorkspaceName) -> None:
     """Send one tiny message to the model that answers the workspace and report the result."""
 
     async def action(a: App) -> None:
-        model = await chat_model_for(a, await a.admin.get(name))
+        from adapters.offline import OfflineModel
+        from bot.conversation import chat_model_for
+
+        workspace = await a.admin.get(name)
+        model = await chat_model_for(a, workspace)
         if isinstance(model, OfflineModel):
             print(
                 f"no LLM is configured for {name!r}: the offline demo model answers "
-                "(configure one with `setget-bot llm set` or SETGET_LLM_*)"
+                f"({_how_to_configure(workspace)})"
             )
             return
         try:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
+from typing import Annotated
 
 import typer
 
 from bot.cli import audit, console, credits, data, db, llm, serve, workspace
+from core.errors import SetGetError
 
 app = typer.Typer(
     name="setget-bot",
@@ -17,6 +19,42 @@ app = typer.Typer(
     rich_markup_mode=None,
     add_completion=False,
 )
+
+
+def _version(value: bool) -> None:
+    """`--version`: this version, and where its database and files are."""
+    if not value:
+        return
+    from importlib.metadata import version
+
+    from adapters.storage.database import describe_database
+    from bot.paths import data_dir
+    from bot.settings import load_settings
+
+    print(f"setget-bot {version('setget-bot')}")
+    try:
+        print(f"database: {describe_database(load_settings().database_url)}")
+    except SetGetError as exc:
+        print(f"database: {exc}")
+    print(f"data folder: {data_dir()}")
+    raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_version,
+            is_eager=True,
+            help="Print the version, the database location and the data folder.",
+        ),
+    ] = False,
+) -> None:
+    """SetGet AI bot: AI chat-ops for project teams, metered in a shared credit pool."""
+
+
 app.add_typer(db.app, name="db")
 app.add_typer(workspace.app, name="workspace")
 app.add_typer(credits.app, name="credits")

@@ -1,18 +1,34 @@
-"""How CLI results look: one JSON object with --json, a rich table otherwise."""
+"""How CLI results look: one JSON object with --json, a rich table otherwise (rich is
+imported for a table only: `--json` and scripts never load it)."""
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rich.console import Console
-from rich.table import Table
+from core.credits.interactions import interaction_label
 
-from core.credits.dashboard import UsageReport
-from core.credits.pool import CreditStatus
-from core.workspaces import Workspace
+if TYPE_CHECKING:
+    from rich.console import Console
+    from rich.table import Table
 
-console = Console(highlight=False)
+    from core.credits.dashboard import UsageReport
+    from core.credits.pool import CreditStatus
+    from core.workspaces import Workspace
+
+
+@functools.cache
+def _console() -> Console:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _table(*columns: str, title: str, show_header: bool = True) -> Table:
+    from rich.table import Table
+
+    return Table(*columns, title=title, show_header=show_header)
 
 
 def emit_json(data: Any) -> None:
@@ -74,17 +90,17 @@ def usage_json(r: UsageReport) -> dict[str, Any]:
 
 
 def show_workspaces(items: list[Workspace]) -> None:
-    table = Table("workspace", "plan", "monthly", "anchor", "mode", title="Workspaces")
+    table = _table("workspace", "plan", "monthly", "anchor", "mode", title="Workspaces")
     for w in items:
         table.add_row(w.name, w.plan.value, str(w.allocation), w.anchor.isoformat(), w.mode.value)
-    console.print(
+    _console().print(
         table if items else "No workspaces yet: `setget-bot workspace create NAME --plan free`"
     )
 
 
 def show_status(s: CreditStatus) -> None:
     b = s.balance
-    table = Table(
+    table = _table(
         show_header=False, title=f"AI credits — {s.workspace.name} ({s.workspace.plan.value})"
     )
     table.add_row("Remaining", f"{b.remaining:,}")
@@ -95,27 +111,26 @@ def show_status(s: CreditStatus) -> None:
     table.add_row("Mode", s.workspace.mode.value)
     if s.paused:
         table.add_row("State", "[bold red]AI paused: out of credits[/]")
-    console.print(table)
+    _console().print(table)
 
 
 def show_usage(r: UsageReport) -> None:
-    data = usage_json(r)
-    console.print(
+    _console().print(
         f"[bold]{r.workspace.name}[/]: {r.used:,} credits used this cycle "
         f"({r.cycle.start.isoformat()} → renews {r.cycle.renewal.isoformat()}), "
         f"{r.balance.remaining:,} remaining"
     )
-    members = Table("member", "credits", "interactions", "cap", title=f"By member since {r.since}")
+    members = _table("member", "credits", "interactions", "cap", title=f"By member since {r.since}")
     for m in r.figures.by_member:
         members.add_row(
             m.member, str(m.credits), str(m.interactions), "—" if m.cap is None else str(m.cap)
         )
-    console.print(members)
-    types = Table("type", "credits", title="By interaction type")
-    for name, credits in data["by_type"].items():
-        types.add_row(name, str(credits))
-    console.print(types)
-    days = Table("date", "credits", title="By day")
+    _console().print(members)
+    types = _table("type", "credits", title="By interaction type")
+    for t in r.figures.by_type:
+        types.add_row(interaction_label(t.interaction_type), str(t.credits))
+    _console().print(types)
+    days = _table("date", "credits", title="By day")
     for d in r.figures.by_day:
         days.add_row(d.day.isoformat(), str(d.credits))
-    console.print(days)
+    _console().print(days)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.app import App
 from bot.cli.runner import fail, run
-from bot.slack import serve_http, serve_socket
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 app = typer.Typer(help="Run the bot on a chat platform.", no_args_is_help=True)
 
@@ -34,6 +35,8 @@ def slack(
 
     def ready(where: str) -> None:
         print(f"SetGet AI is answering Slack on {where} (Ctrl-C stops)", flush=True)
+
+    from bot.slack import serve_http, serve_socket  # Slack is imported only when served
 
     async def action(a: App) -> None:
         if socket:

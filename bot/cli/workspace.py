@@ -2,48 +2,64 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.app import App
 from bot.cli import render
-from bot.cli.runner import checked, parse_count, parse_date, run
+from bot.cli.arguments import NUMERIC, Json, WorkspaceName, whole_number
+from bot.cli.runner import checked, parse_date, run
 from core.errors import InvalidInput
 from core.plans import Plan
 from core.workspaces import Mode, Platform
+
+if TYPE_CHECKING:
+    from bot.app import App
 
 app = typer.Typer(help="Workspaces: plans, linked Slack teams and Discord guilds, admins.")
 admin_app = typer.Typer(help="Workspace admins.", no_args_is_help=True)
 app.add_typer(admin_app, name="admin")
 
-Json = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 Allocation = Annotated[
-    str | None, typer.Option("--allocation", help="Monthly credits (required for enterprise).")
+    int | None,
+    typer.Option(
+        "--allocation", parser=whole_number, help="Monthly credits (required for enterprise)."
+    ),
 ]
-
-
-def _allocation(text: str | None) -> int | None:
-    return None if text is None else parse_count(text, what="--allocation")
+PlanName = Annotated[
+    str,
+    typer.Argument(metavar="PLAN", help="free | pro | business | enterprise", show_default=False),
+]
 
 
 @app.command("create")
 def create(
-    name: str,
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="NAME",
+            help="The new workspace's name: 1-63 letters, digits, '-', '_' or '.'; "
+            "unique whatever its case.",
+            show_default=False,
+        ),
+    ],
     plan: Annotated[str, typer.Option("--plan", help="free | pro | business | enterprise")],
     allocation: Allocation = None,
-    anchor: Annotated[str | None, typer.Option(help="Billing anchor date YYYY-MM-DD.")] = None,
-    mode: Annotated[str | None, typer.Option(help="cloud | self-hosted")] = None,
+    anchor: Annotated[
+        str | None,
+        typer.Option(help="Billing anchor date YYYY-MM-DD (default: today).", metavar="DATE"),
+    ] = None,
+    mode: Annotated[
+        str | None, typer.Option(help="cloud | self-hosted (default: SETGET_MODE).")
+    ] = None,
 ) -> None:
     """Create a workspace with its credit pool."""
-    plan_, allocation_, anchor_ = checked(
-        lambda: (Plan.parse(plan), _allocation(allocation), parse_date(anchor, option="--anchor"))
-    )
+    plan_, anchor_ = checked(lambda: (Plan.parse(plan), parse_date(anchor, option="--anchor")))
     mode_ = checked(lambda: Mode.parse(mode) if mode else None)
 
     async def action(a: App) -> None:
         w = await a.admin.create(
-            name, plan=plan_, allocation=allocation_, anchor=anchor_, mode=mode_ or a.settings.mode
+            name, plan=plan_, allocation=allocation, anchor=anchor_, mode=mode_ or a.settings.mode
         )
         print(
             f"created workspace {w.name!r}: {w.plan.value}, {w.allocation:,} credits a month, "
@@ -68,12 +84,12 @@ def list_(json: Json = False) -> None:
 
 
 @app.command("set-plan")
-def set_plan(name: str, plan: str, allocation: Allocation = None) -> None:
+def set_plan(name: WorkspaceName, plan: PlanName, allocation: Allocation = None) -> None:
     """Change plan. An upgrade tops up the current cycle; a downgrade starts at renewal."""
-    plan_, allocation_ = checked(lambda: (Plan.parse(plan), _allocation(allocation)))
+    plan_ = checked(lambda: Plan.parse(plan))
 
     async def action(a: App) -> None:
-        change = await a.admin.set_plan(name, plan_, allocation=allocation_)
+        change = await a.admin.set_plan(name, plan_, allocation=allocation)
         w = change.workspace
         extra = (
             f"; {change.topup:,} credits added to this cycle"
@@ -95,9 +111,13 @@ def _one_id(
 
 @app.command("link")
 def link(
-    name: str,
-    slack_team: Annotated[str | None, typer.Option("--slack-team")] = None,
-    discord_guild: Annotated[str | None, typer.Option("--discord-guild")] = None,
+    name: WorkspaceName,
+    slack_team: Annotated[
+        str | None, typer.Option("--slack-team", help="A Slack team id (T…).", metavar="ID")
+    ] = None,
+    discord_guild: Annotated[
+        str | None, typer.Option("--discord-guild", help="A Discord server id.", metavar="ID")
+    ] = None,
 ) -> None:
     """Link a Slack team or Discord guild to a workspace (each belongs to one workspace)."""
     platform, external = checked(
@@ -113,9 +133,13 @@ def link(
 
 @admin_app.command("add")
 def admin_add(
-    name: str,
-    slack_user: Annotated[str | None, typer.Option("--slack-user")] = None,
-    discord_user: Annotated[str | None, typer.Option("--discord-user")] = None,
+    name: WorkspaceName,
+    slack_user: Annotated[
+        str | None, typer.Option("--slack-user", help="A Slack user id (U…).", metavar="ID")
+    ] = None,
+    discord_user: Annotated[
+        str | None, typer.Option("--discord-user", help="A Discord user id.", metavar="ID")
+    ] = None,
 ) -> None:
     """Make a Slack or Discord user an admin of the workspace."""
     platform, external = checked(
@@ -129,19 +153,40 @@ def admin_add(
     run(action)
 
 
-@app.command("member-cap")
-def member_cap(name: str, member: str, cap: str) -> None:
-    """Cap a member's monthly credits (N or `none`); name them slack:U…, discord:… or a name."""
+def _cap(text: str) -> int | None:
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = whole_number(text)
+    except typer.BadParameter:
+        raise InvalidInput(f"a cap is a whole number of credits or `none`, not {text!r}") from None
+    if value < 0:
+        raise InvalidInput(f"a cap is 0 or more credits (or `none` for no cap), not {value}")
+    return value
 
-    def parse() -> int | None:
-        if cap.strip().lower() == "none":
-            return None
-        value = parse_count(cap, what="the cap")
-        if value < 0:
-            raise InvalidInput(f"the cap must be zero or more, or `none`, not {value}")
-        return value
 
-    cap_ = checked(parse)
+@app.command("member-cap", context_settings=NUMERIC)
+def member_cap(
+    name: WorkspaceName,
+    member: Annotated[
+        str,
+        typer.Argument(
+            metavar="MEMBER",
+            help="slack:U…, discord:…, console:NAME, or a name only one member has.",
+            show_default=False,
+        ),
+    ],
+    cap: Annotated[
+        str,
+        typer.Argument(
+            metavar="N|none",
+            help="Credits a month the member may use (0 or more), or `none` for no cap.",
+            show_default=False,
+        ),
+    ],
+) -> None:
+    """Cap a member's monthly credits; the pool stays shared by everyone."""
+    cap_ = checked(lambda: _cap(cap))
 
     async def action(a: App) -> None:
         m = await a.admin.set_member_cap(name, member, cap_)

@@ -10,8 +10,9 @@ gives the hold back, so nothing is charged for an answer nobody got.
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 
 from core.assistant.actions import ActionDesk, ProposedAction
@@ -22,7 +23,7 @@ from core.assistant.prompting import CountTokens, history, system_message, tool_
 from core.assistant.threads import Thread, ThreadStore, Turn, TurnSpeaker
 from core.assistant.tools import ToolContext, ToolOutcome, WorkTools
 from core.clock import Clock
-from core.credits.interactions import Charge
+from core.credits.interactions import Charge, interaction_label
 from core.credits.pool import CreditPool
 from core.credits.pricing import InteractionType, TokenUsage
 from core.errors import InvalidInput, ProviderError
@@ -34,6 +35,8 @@ from core.workspaces import Member, Platform, Workspace
 logger = logging.getLogger(__name__)
 
 MAX_MESSAGE = 4000  # characters a person may send in one message
+# Told as each tool call starts (the status a platform shows: "Counting open items in WEB…").
+OnTool = Callable[[ToolCall], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class Answer:
 
     @property
     def footer(self) -> str:
-        kind = self.interaction_type.value.replace("_", " ")
+        kind = interaction_label(self.interaction_type)
         if self.charge is None or self.charge.balance is None:
             tokens = self.usage.input_tokens + self.usage.output_tokens
             estimated = " (estimated)" if self.usage.estimated else ""
@@ -112,7 +115,9 @@ class Assistant:
         self._limits = limits
         self._gate = gate or PriorityGate(capacity=1_000_000)
 
-    async def ask(self, request: AskAI, *, on_text: OnText | None = None) -> Answer:
+    async def ask(
+        self, request: AskAI, *, on_text: OnText | None = None, on_tool: OnTool | None = None
+    ) -> Answer:
         """Answer one message; a platform retry of the same event answers (and charges) once."""
         text = storable(request.text).strip()
         if not text or len(text) > MAX_MESSAGE:
@@ -127,14 +132,21 @@ class Assistant:
         if hold.duplicate:
             return Answer("", InteractionType.SIMPLE_QUESTION, TokenUsage(), None, (), "", True)
         try:
-            return await self._answer(request, on_text)
+            return await self._answer(request, on_text, on_tool)
         except ProviderError:
             raise  # released, with its audit record
         except Exception:
             await self._give_back(request)
             raise
+        except asyncio.CancelledError:
+            # an answer stopped half-way (Ctrl-C, a shutdown past its grace) charges nothing;
+            # shielded, so the cancellation does not cut the release short
+            await asyncio.shield(self._give_back(request))
+            raise
 
-    async def _answer(self, request: AskAI, on_text: OnText | None) -> Answer:
+    async def _answer(
+        self, request: AskAI, on_text: OnText | None, on_tool: OnTool | None
+    ) -> Answer:
         thread = await self._threads.open_thread(
             workspace_id=request.workspace.id,
             platform=request.platform,
@@ -144,7 +156,7 @@ class Assistant:
         )
         earlier = await self._threads.turns(thread.id, limit=self._policy.history_turns)
         try:
-            exchange = await self._converse(request, thread, earlier, on_text)
+            exchange = await self._converse(request, thread, earlier, on_text, on_tool)
         except ProviderError as exc:
             await self._unanswered(request, thread, exc)
             raise
@@ -170,7 +182,12 @@ class Assistant:
             )
 
     async def _converse(
-        self, request: AskAI, thread: Thread, earlier: Sequence[Turn], on_text: OnText | None
+        self,
+        request: AskAI,
+        thread: Thread,
+        earlier: Sequence[Turn],
+        on_text: OnText | None,
+        on_tool: OnTool | None = None,
     ) -> Exchange:
         project = thread.project or request.project
         ctx = ToolContext(request.workspace.id, request.member.display_name, project)
@@ -196,6 +213,8 @@ class Assistant:
             calls = tuple(_storable_call(call) for call in reply.tool_calls)
             messages.append(ChatMessage(Speaker.ASSISTANT, reply.text, tool_calls=calls))
             for call in calls:
+                if on_tool is not None:
+                    await on_tool(call)
                 outcome = await self._tools.run(call, ctx)
                 outcomes.append(outcome)
                 result = tool_result_text(

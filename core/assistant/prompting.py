@@ -51,7 +51,8 @@ def tool_result_text(result: dict[str, Any], *, budget: int, count: CountTokens)
     items = result.get("items")
     while count(text) > budget and isinstance(items, list) and len(items) > 1:
         items = items[: len(items) // 2]
-        text = json.dumps({**result, "items": items, "shown": len(items)}, default=str)
+        left_out = {"not_shown": result["total"] - len(items)} if "total" in result else {}
+        text = json.dumps({**result, "items": items, "shown": len(items), **left_out}, default=str)
     if count(text) > budget:
         text = json.dumps({"error": "result too large; narrow the filters"})
     return text

@@ -15,7 +15,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from core.assistant.audit import AuditLog
-from core.assistant.conversation import Answer, AskAI, Assistant
+from core.assistant.conversation import Answer, AskAI, Assistant, OnTool
 from core.claims import Claim
 from core.credits.balance import ChargeSplit
 from core.credits.interactions import Charge, Interaction
@@ -40,6 +40,7 @@ async def ask_for_claim(
     pool: CreditPool,
     audit: AuditLog,
     on_text: OnText | None = None,
+    on_tool: OnTool | None = None,
 ) -> Answer:
     """The answer to `request` for this attempt of `claim` (its `event_id` is replaced)."""
     request = replace(request, event_id=claim.charge_key)
@@ -47,7 +48,7 @@ async def ask_for_claim(
         earlier = await _close_earlier_attempts(request.workspace, claim, pool=pool, audit=audit)
         if earlier is not None:
             return earlier
-    return await assistant.ask(request, on_text=on_text)
+    return await assistant.ask(request, on_text=on_text, on_tool=on_tool)
 
 
 async def release_attempts(workspace: Workspace, claim: Claim, *, pool: CreditPool) -> None:

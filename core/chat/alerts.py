@@ -9,11 +9,12 @@ DM), the retry tells only those not yet told: who was told is remembered per not
 from __future__ import annotations
 
 import logging
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Protocol
 
 from core.channels import ChannelSettings
 from core.chat.people import Directory, People
+from core.credits.alerts import AlertKind
 from core.credits.delivery import NoRecipient
 from core.credits.notices import Notice
 from core.errors import SetGetError
@@ -43,8 +44,14 @@ class AlertSender(Protocol):
     async def to_user(self, team: str, user: str, notice: Notice) -> None: ...
 
 
+# Alerts that mean the pool moved a lot: a platform's dashboard pages are redrawn after them.
+REFRESHING = frozenset({AlertKind.THRESHOLD, AlertKind.PAUSED, AlertKind.PACK_PURCHASED})
+Refresh = Callable[[Workspace, str], Awaitable[None]]  # redraw a team's dashboard pages
+
+
 class ChatNotifier:
-    """A `core.credits.delivery.Notifier` for any chat platform."""
+    """A `core.credits.delivery.Notifier` for any chat platform; `refresh` redraws a team's
+    dashboards (Slack's Home tabs) after an alert that moved the pool."""
 
     def __init__(
         self,
@@ -53,7 +60,9 @@ class ChatNotifier:
         settings: ChannelSettings,
         people: People,
         told: MutableMapping[str, set[str]] | None = None,
+        refresh: Refresh | None = None,
     ) -> None:
+        self._refresh = refresh
         self._sender = sender
         self._settings = settings
         self._people = people
@@ -72,11 +81,20 @@ class ChatNotifier:
             if directory is None:
                 continue  # linked, but the bot is not installed there
             told += await self._tell_team(workspace, team, directory, notice, done)
+            if self._refresh is not None and notice.kind in REFRESHING:
+                await self._redraw(workspace, team)
         if told == 0:
             raise NoRecipient(
                 f"no {self.platform.value} alerts channel and no known "
                 f"{self.platform.value} admin to tell"
             )
+
+    async def _redraw(self, workspace: Workspace, team: str) -> None:
+        assert self._refresh is not None
+        try:
+            await self._refresh(workspace, team)
+        except Exception as exc:  # a stale dashboard never holds back an alert
+            logger.warning("%s: a dashboard was not redrawn: %s", self.platform.value, exc)
 
     async def _tell_team(
         self, workspace: Workspace, team: str, directory: Directory, notice: Notice, done: set[str]

@@ -3,7 +3,10 @@ assistant, stream the answer, end with the usage footer and offer its proposals.
 
 A message is answered once however often the platform delivers it (a retry, two events of
 one message, a gateway resume, several replicas): its key is claimed in the store before
-anything is posted. The claim is leased (`core.claims`): if this process dies before the
+anything is posted. While the model works the surface shows what it is doing ("Counting open
+items in WEB…"), cleared when the answer is out. The answer streams natively where the
+platform can (its proposals in its last message), by edits where it cannot or refuses.
+The claim is leased (`core.claims`): if this process dies before the
 answer is out, a later delivery or the recovery job (`answer_unfinished`) answers it in the
 same placeholder, charged at most once (`core.assistant.resume`). Every way an answer can
 fail ends with the person told something.
@@ -23,12 +26,14 @@ from core.assistant.resume import ask_for_claim, release_attempts
 from core.chat.people import Directory, People
 from core.chat.replies import Reply, Tone, without_refs
 from core.chat.services import ChatServices
-from core.chat.streaming import EditedStream
+from core.chat.status import THINKING, StatusLine, doing
+from core.chat.streaming import EditedStream, FallbackStream, finish_answer
 from core.chat.surface import AnswerStream, Surface
 from core.chat.telling import tell
 from core.chat.wording import cannot_answer, not_linked
 from core.claims import Claim, ClaimPolicy, ClaimState, lease_kept
 from core.errors import MemberCapReached, OutOfCredits
+from core.llm import ToolCall
 from core.workspaces import Platform
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,9 @@ class Incoming:
     thread_key: str  # the conversation it continues
     place: str | None = None  # where the platform answers (Slack: the thread's ts)
     project: str | None = None  # a scope the platform gives (else the channel's binding)
+    # the channel the person is viewing as they ask (Slack's assistant panel): its bound
+    # project scopes the conversation, else the channel's own binding does
+    viewing: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -140,16 +148,21 @@ class Answering:
         """Answer a message this process holds the claim of, then close the claim. If the
         platform fails before the person saw an answer or a notice, the claim stays open: a
         later attempt answers it (in the same placeholder) without charging twice."""
-        stream = surface.native_stream(claim.reply) or EditedStream(surface, message=claim.reply)
+        stream = _stream_for(surface, claim.reply)
+        status = StatusLine(surface)
         services = self._services
         try:
             async with lease_kept(
                 services.claims, claim, clock=services.clock, policy=self._policy
             ):
-                state = await self._respond(claim, message, surface, directory, stream)
+                state = await self._respond(
+                    claim, message, surface, directory, stream=stream, status=status
+                )
         except Exception:
             logger.exception("answering claim %s failed; it is tried again", claim.key)
             return
+        finally:
+            await status.clear()
         try:
             await services.claims.finish(claim, state)
         except Exception as exc:  # the answer is out; a later attempt shows it again at most
@@ -161,13 +174,15 @@ class Answering:
         message: Incoming,
         surface: Surface,
         directory: Directory,
+        *,
         stream: AnswerStream,
+        status: StatusLine,
     ) -> ClaimState:
         if claim.attempt > self._policy.attempts:
             await self._give_up(claim, message, directory, stream)
             return ClaimState.GIVEN_UP
         try:
-            answer = await self._ask(claim, message, directory, stream)
+            answer = await self._ask(claim, message, directory, stream=stream, status=status)
         except (OutOfCredits, MemberCapReached) as exc:
             await stream.remove()
             await surface.tell(message.user, cannot_answer(exc))
@@ -180,22 +195,33 @@ class Answering:
         elif answer.duplicate:
             await stream.remove()
         else:
-            await stream.finish(answer.text, footer=answer.footer)
-            for action in answer.proposals:
-                await surface.offer(action, requester=message.user)
+            await finish_answer(
+                stream,
+                surface,
+                answer.text,
+                footer=answer.footer,
+                proposals=answer.proposals,
+                requester=message.user,
+            )
         return ClaimState.ANSWERED
 
     async def _ask(
-        self, claim: Claim, message: Incoming, directory: Directory, stream: AnswerStream
+        self,
+        claim: Claim,
+        message: Incoming,
+        directory: Directory,
+        *,
+        stream: AnswerStream,
+        status: StatusLine,
     ) -> Answer | None:
         """The answer for this attempt; None when the team is linked to no workspace."""
         services, platform = self._services, directory.platform
         # Show progress while the workspace and the channel's project are read.
-        shown = asyncio.create_task(self._show_progress(claim, stream))
+        shown = asyncio.create_task(self._show_progress(claim, stream, status))
         try:
             workspace, bound = await asyncio.gather(
                 self._people.workspace(platform, message.team),
-                services.channels.team_project(platform, message.team, message.channel),
+                self._bound_project(platform, message),
             )
         finally:
             await shown
@@ -213,6 +239,10 @@ class Answering:
             text=without_refs(message.text),
             project=message.project or bound,
         )
+
+        async def on_tool(call: ToolCall) -> None:
+            await status.show(doing(call.name, call.arguments, project=request.project))
+
         async with services.chat(workspace) as chat:
             return await ask_for_claim(
                 chat.assistant,
@@ -221,7 +251,17 @@ class Answering:
                 pool=services.pool,
                 audit=services.audit,
                 on_text=stream.on_text,
+                on_tool=on_tool,
             )
+
+    async def _bound_project(self, platform: Platform, message: Incoming) -> str | None:
+        """The project of the channel the person is viewing, else of the channel itself."""
+        channels = self._services.channels
+        if message.viewing and message.viewing != message.channel:
+            viewed = await channels.team_project(platform, message.team, message.viewing)
+            if viewed is not None:
+                return viewed
+        return await channels.team_project(platform, message.team, message.channel)
 
     async def _give_up(
         self, claim: Claim, message: Incoming, directory: Directory, stream: AnswerStream
@@ -235,12 +275,24 @@ class Answering:
         await self._show_progress(claim, stream)
         await stream.fail(GIVEN_UP)
 
-    async def _show_progress(self, claim: Claim, stream: AnswerStream) -> None:
+    async def _show_progress(
+        self, claim: Claim, stream: AnswerStream, status: StatusLine | None = None
+    ) -> None:
         """The placeholder, posted and remembered once; a later attempt edits the same one."""
+        if status is not None:
+            await status.show(THINKING)
         if stream.message is None:
             await stream.start()
             if stream.message is not None:
                 await self._services.claims.note_reply(claim, stream.message)
+
+
+def _stream_for(surface: Surface, resume: str | None) -> AnswerStream:
+    """The platform's own stream falling back to edits, or the edits alone; `resume` is the
+    message an earlier attempt posted (its answer goes there)."""
+    edited = EditedStream(surface, message=resume)
+    native = surface.native_stream(resume)
+    return edited if native is None else FallbackStream(surface, native, edited=edited)
 
 
 async def _tell_anew(surface: Surface, reply: Reply) -> None:

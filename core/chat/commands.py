@@ -12,6 +12,8 @@ from datetime import timedelta
 
 from core.assistant.audit_export import as_jsonl
 from core.chat import reports
+from core.chat.feedback import AnswerFeedback
+from core.chat.home import HomeView
 from core.chat.people import Directory, People
 from core.chat.replies import Attachment, BuyForm, ConfigForm, Reply, Tone, channel_ref
 from core.chat.services import ChatServices
@@ -67,6 +69,7 @@ class Commands:
     def __init__(self, *, services: ChatServices, people: People) -> None:
         self._services = services
         self._people = people
+        self._feedback = AnswerFeedback(services=services, people=people)
 
     async def run(
         self, *, team: str, channel: str, user: str, text: str, directory: Directory
@@ -94,11 +97,45 @@ class Commands:
             return Reply(f"`{PREFIX} {command.name}` is for workspace admins.", Tone.REFUSAL)
         return await command.handler(self, request)
 
+    async def home(self, *, team: str, user: str, directory: Directory) -> HomeView:
+        """The figures of `balance` and `usage` for `user`'s own page (an admin's with the
+        whole dashboard); like every command it costs nothing, and a failure is said there."""
+        try:
+            return await self._home(team, user, directory)
+        except Exception as exc:
+            return HomeView(pool=tell(exc, doing="drawing the dashboard"))
+
+    async def _home(self, team: str, user: str, directory: Directory) -> HomeView:
+        workspace = await self._people.workspace(directory.platform, team)
+        if workspace is None:
+            return HomeView(pool=not_linked(directory.platform, team))
+        member = await self._people.member(workspace, team, user, directory)
+        status = await self._services.pool.status(workspace)
+        report = await self._services.dashboard.report(workspace)
+        pool = Reply(reports.balance_text(status, forecast=report.forecast))
+        mine = Reply(reports.own_usage_text(report, member_id=member.id))
+        if member.role is not Role.ADMIN:
+            return HomeView(pool=pool, workspace=workspace, mine=mine)
+        share = await self._feedback.share(workspace, report.cycle.start)
+        settings = self._services.channel_settings
+        return HomeView(
+            pool=pool,
+            workspace=workspace,
+            mine=mine,
+            admin=True,
+            dashboard=Reply(reports.usage_text(report, feedback=share, chart_note=False)),
+            chart=Attachment("setget-usage.png", self._services.usage_chart(report), USAGE_TITLE),
+            alerts_channel=await settings.alerts_channel(directory.platform, team),
+            can_buy=workspace.metered and packs_refusal(workspace.plan) is None,
+        )
+
     async def help(self, cmd: CommandRequest) -> Reply:
         return Reply(help_text(platform=cmd.platform, admin=cmd.admin))
 
     async def balance(self, cmd: CommandRequest) -> Reply:
-        return Reply(reports.balance_text(await self._services.pool.status(cmd.workspace)))
+        status = await self._services.pool.status(cmd.workspace)
+        forecast = await self._services.dashboard.forecast(status)
+        return Reply(reports.balance_text(status, forecast=forecast))
 
     async def plan(self, cmd: CommandRequest) -> Reply:
         return Reply(reports.plan_text(await self._services.pool.status(cmd.workspace)))
@@ -108,7 +145,8 @@ class Commands:
         if not cmd.admin:
             return Reply(reports.own_usage_text(report, member_id=cmd.member.id))
         chart = Attachment("setget-usage.png", self._services.usage_chart(report), USAGE_TITLE)
-        return Reply(reports.usage_text(report), files=(chart,))
+        share = await self._feedback.share(cmd.workspace, report.cycle.start)
+        return Reply(reports.usage_text(report, feedback=share), files=(chart,))
 
     async def buy(self, cmd: CommandRequest) -> Reply:
         refusal = packs_refusal(cmd.workspace.plan)
@@ -127,7 +165,7 @@ class Commands:
             )
         return Reply(
             f"Usage alerts for {cmd.workspace.name} now go to {channel_ref(cmd.channel)} "
-            "(75 %, 90 %, 100 %, renewals and pack purchases)."
+            "(75 %, 90 %, 100 %, forecasts, renewals and pack purchases)."
         )
 
     async def project(self, cmd: CommandRequest) -> Reply:
@@ -164,10 +202,12 @@ class Commands:
             m.id: m.display_name
             for m in await self._services.workspaces.list_members(cmd.workspace.id)
         }
-        text = reports.audit_text(records, members=members, days=AUDIT_DAYS)
+        feedback = await self._feedback.since(cmd.workspace, since.date())
+        text = reports.audit_text(records, members=members, days=AUDIT_DAYS, feedback=feedback)
         if not records:
             return Reply(text)
-        log = Attachment("setget-audit.jsonl", as_jsonl(records).encode(), AUDIT_TITLE, keep=True)
+        jsonl = as_jsonl(records, feedback=feedback).encode()
+        log = Attachment("setget-audit.jsonl", jsonl, AUDIT_TITLE, keep=True)
         return Reply(text, files=(log,))
 
 

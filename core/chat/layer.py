@@ -6,6 +6,7 @@ from core.chat.answering import Answering
 from core.chat.commands import Commands
 from core.chat.decisions import Decisions
 from core.chat.direct import DirectMessages
+from core.chat.feedback import AnswerFeedback
 from core.chat.forms import Forms
 from core.chat.people import People
 from core.chat.services import ChatServices
@@ -20,3 +21,4 @@ class ChatLayer:
         self.decisions = Decisions(services=services, people=people)
         self.forms = Forms(services=services, people=people)
         self.direct = DirectMessages(people=people, usage=services.usage)
+        self.feedback = AnswerFeedback(services=services, people=people)

@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from core.assistant.audit import AuditRecord
+from core.assistant.feedback import Feedback, FeedbackShare
 from core.credits.dashboard import UsageReport
+from core.credits.forecast import Forecast, forecast_sentence
+from core.credits.interactions import interaction_label
 from core.credits.pool import CreditStatus
 from core.plans import PLAN_TERMS
 
@@ -18,7 +21,7 @@ def _credits(n: int) -> str:
     return _count(n, "credit")
 
 
-def balance_text(status: CreditStatus) -> str:
+def balance_text(status: CreditStatus, *, forecast: Forecast | None = None) -> str:
     workspace, balance, cycle = status.workspace, status.balance, status.cycle
     if not workspace.metered:
         return f"**{workspace.name}** is self-hosted: AI use is not limited by credits."
@@ -32,6 +35,8 @@ def balance_text(status: CreditStatus) -> str:
     ]
     if status.paused:
         lines.append("AI is paused until the renewal or a pack purchase.")
+    elif forecast is not None:
+        lines.append(forecast_sentence(forecast))
     return "\n".join(lines)
 
 
@@ -49,12 +54,16 @@ def plan_text(status: CreditStatus) -> str:
     )
 
 
-def usage_text(report: UsageReport) -> str:
+def usage_text(
+    report: UsageReport, *, feedback: FeedbackShare | None = None, chart_note: bool = True
+) -> str:
     balance, figures = report.balance, report.figures
     lines = [
         f"**AI usage — {report.workspace.name}** ({report.since} to {report.until})",
         f"Remaining: **{_credits(balance.remaining)}** · used this cycle: {report.used:,}"
         f" · packs left: {balance.packs_remaining:,} · renews on {report.cycle.renewal}",
+        *([forecast_sentence(report.forecast)] if report.forecast else []),
+        *([feedback.sentence()] if feedback is not None else []),
         "**By member**",
         *[
             f"• {m.member}: {_credits(m.credits)}"
@@ -64,14 +73,14 @@ def usage_text(report: UsageReport) -> str:
         ],
         "**By type**",
         *[
-            f"• {t.interaction_type.value.replace('_', ' ')}: {_credits(t.credits)}"
+            f"• {interaction_label(t.interaction_type)}: {_credits(t.credits)}"
             for t in figures.by_type
             if t.interactions
         ],
-        "_Credits by day: the chart is sent to you privately._",
+        *(["_The chart of this cycle's use is sent to you privately._"] if chart_note else []),
     ]
     if not figures.by_member:
-        lines.insert(3, "• no AI use yet this cycle")
+        lines.insert(lines.index("**By member**") + 1, "• no AI use yet this cycle")
     return "\n".join(lines)
 
 
@@ -89,7 +98,12 @@ def own_usage_text(report: UsageReport, *, member_id: int) -> str:
 
 
 def audit_text(
-    records: Sequence[AuditRecord], *, members: Mapping[int, str], days: int, shown: int = 10
+    records: Sequence[AuditRecord],
+    *,
+    members: Mapping[int, str],
+    days: int,
+    shown: int = 10,
+    feedback: Sequence[Feedback] = (),
 ) -> str:
     if not records:
         return f"No AI interactions in the last {days} days."
@@ -99,9 +113,18 @@ def audit_text(
         who = members.get(r.member_id, f"member {r.member_id}")
         tools = ", ".join(r.tools) or "no tools"
         lines.append(
-            f"• {r.at:%Y-%m-%d %H:%M} {who}: {r.interaction_type.replace('_', ' ')}, "
+            f"• {r.at:%Y-%m-%d %H:%M} {who}: {interaction_label(r.interaction_type)}, "
             f"{_credits(r.credits)}, {r.input_tokens + r.output_tokens:,} tokens, {tools}"
-            f" ({r.outcome})"
+            f" ({r.outcome})" + _verdicts(r, feedback, members)
         )
     lines.append("_The whole log is sent to you privately as a JSON-lines file._")
     return "\n".join(lines)
+
+
+def _verdicts(record: AuditRecord, feedback: Sequence[Feedback], members: Mapping[int, str]) -> str:
+    """Who gave the answer a 👍 or a 👎, after its audit line."""
+    given = [f for f in feedback if f.event_id == record.event_id]
+    return "".join(
+        f" · {'👍' if f.positive else '👎'} {members.get(f.member_id, f'member {f.member_id}')}"
+        for f in given
+    )

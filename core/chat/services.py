@@ -11,6 +11,7 @@ from core.admin import WorkspaceAdmin
 from core.assistant.actions import ActionDesk
 from core.assistant.audit import AuditLog
 from core.assistant.conversation import Assistant
+from core.assistant.feedback import FeedbackStore
 from core.assistant.llm_settings import LLMSettingsStore
 from core.assistant.threads import ThreadStore
 from core.channels import Channels, ChannelSettings
@@ -19,6 +20,7 @@ from core.clock import Clock
 from core.credits.dashboard import UsageDashboard, UsageReport
 from core.credits.pool import CreditPool
 from core.ports import UsageStore, WorkspaceStore
+from core.work.ports import WorkItemStore
 from core.workspaces import Workspace
 
 
@@ -42,6 +44,7 @@ class ChatServices:
     pool: CreditPool
     dashboard: UsageDashboard
     usage: UsageStore  # who used which workspace last (a DM across linked teams)
+    work: WorkItemStore  # projects and sprints (the prompts a conversation opens with)
     channels: Channels
     channel_settings: ChannelSettings
     claims: EventClaims
@@ -50,5 +53,6 @@ class ChatServices:
     llm_settings: LLMSettingsStore
     clock: Clock
     chat: SessionFor  # `async with services.chat(workspace) as chat:` for one message
-    usage_chart: Callable[[UsageReport], bytes]  # PNG of credits used by day
+    usage_chart: Callable[[UsageReport], bytes]  # PNG: the cycle's use, pool and forecast
     pack_sizes: Sequence[int] = (100, 500, 1000)
+    feedback: FeedbackStore | None = None  # 👍/👎 on answers; None: not kept

@@ -1,16 +1,18 @@
 """An answer streamed by edits: a placeholder at once, an edit at most once per the
 surface's interval while the model writes, then the final text split to the surface's limit
-with the usage footer on the last piece."""
+with the usage footer on the last piece. `FallbackStream` streams natively where the
+platform can, and by edits where it refuses to."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
+from core.assistant.actions import ProposedAction
 from core.chat.replies import Reply
-from core.chat.surface import Surface, SurfaceRefused
+from core.chat.surface import AnswerStream, ProposingStream, StreamRefused, Surface, SurfaceRefused
 
 logger = logging.getLogger(__name__)
 
@@ -118,3 +120,80 @@ class EditedStream:
                 raise
             # A progress edit that fails is skipped: the final edit carries the whole text.
             logger.warning("a progress edit was refused: %s", exc.code)
+
+
+class FallbackStream:
+    """The platform's own stream; when the platform refuses to start it here, the answer
+    streams by edits instead (nothing has been shown yet, so nothing is lost)."""
+
+    def __init__(self, surface: Surface, native: AnswerStream, *, edited: EditedStream) -> None:
+        self._surface = surface
+        self._native = native
+        self._edited = edited
+        self._current: AnswerStream = native
+
+    @property
+    def message(self) -> str | None:
+        return self._current.message
+
+    @property
+    def streams_natively(self) -> bool:
+        return self._current is self._native
+
+    async def start(self) -> None:
+        try:
+            await self._native.start()
+        except StreamRefused as exc:
+            logger.info("native streaming refused (%s): streaming by edits", exc.code)
+            self._current = self._edited
+            await self._edited.start()
+
+    async def on_text(self, delta: str) -> None:
+        await self._current.on_text(delta)
+
+    async def finish(self, text: str, *, footer: str) -> list[str]:
+        return await self._current.finish(text, footer=footer)
+
+    async def finish_proposing(
+        self,
+        text: str,
+        *,
+        footer: str,
+        proposals: Sequence[ProposedAction],
+        requester: str,
+    ) -> list[str]:
+        return await finish_answer(
+            self._current,
+            self._surface,
+            text,
+            footer=footer,
+            proposals=proposals,
+            requester=requester,
+        )
+
+    async def fail(self, reply: Reply) -> None:
+        await self._current.fail(reply)
+
+    async def remove(self) -> None:
+        await self._current.remove()
+
+
+async def finish_answer(
+    stream: AnswerStream,
+    surface: Surface,
+    text: str,
+    *,
+    footer: str,
+    proposals: Sequence[ProposedAction],
+    requester: str,
+) -> list[str]:
+    """The answer with its footer, then its proposals: in its last message where the stream
+    can hold them, else each offered in a message of its own."""
+    if proposals and isinstance(stream, ProposingStream):
+        return await stream.finish_proposing(
+            text, footer=footer, proposals=proposals, requester=requester
+        )
+    shown = await stream.finish(text, footer=footer)
+    for action in proposals:
+        await surface.offer(action, requester=requester)
+    return shown

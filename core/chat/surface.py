@@ -10,12 +10,17 @@ edit a second; Discord 2,000 and about five edits in five seconds).
 
 A platform with native text streaming (Slack's `chat.startStream`/`appendStream`/
 `stopStream`) returns its own `AnswerStream` from `native_stream`; otherwise the layer's
-`EditedStream` streams by posting a placeholder and editing it.
+`EditedStream` streams by posting a placeholder and editing it. A native stream whose start
+the platform refuses here (`StreamRefused`) gives way to the edits, decided by the layer
+(`core.chat.streaming.FallbackStream`). A native stream that can put the answer's proposals,
+with their buttons, in the answer's last message (`ProposingStream`) is given them; otherwise
+each proposal is offered in a message of its own.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 from core.assistant.actions import ProposedAction
 from core.chat.replies import Reply
@@ -29,6 +34,11 @@ class SurfaceRefused(SetGetError):
     def __init__(self, message: str, *, code: str = "") -> None:
         super().__init__(message)
         self.code = code
+
+
+class StreamRefused(SurfaceRefused):
+    """The platform will not stream natively here (a channel type, an older client, a plan):
+    the answer is streamed by edits instead."""
 
 
 class AnswerStream(Protocol):
@@ -55,6 +65,20 @@ class AnswerStream(Protocol):
 
     async def remove(self) -> None:
         """Take back what was shown (the person is told another way, or not at all)."""
+        ...
+
+
+@runtime_checkable
+class ProposingStream(AnswerStream, Protocol):
+    async def finish_proposing(
+        self,
+        text: str,
+        *,
+        footer: str,
+        proposals: Sequence[ProposedAction],
+        requester: str,
+    ) -> list[str]:
+        """As `finish`, with each proposal and its Confirm/Reject at the end of the answer."""
         ...
 
 

@@ -14,6 +14,7 @@ from core.errors import (
     NotAllowed,
     NotFound,
     OutOfCredits,
+    ProviderError,
     ServiceUnavailable,
     SetGetError,
 )
@@ -21,6 +22,7 @@ from core.errors import (
 logger = logging.getLogger(__name__)
 
 UNAVAILABLE = "The service is unavailable, try again shortly."
+NOT_CHARGED = "Nothing was charged."
 SOMETHING_WRONG = "Sorry, something went wrong on our side{what}. Please try again (ref {ref})."
 
 
@@ -40,6 +42,8 @@ def tell(exc: BaseException, *, doing: str = "") -> Reply:
         return Reply(sentence(exc), Tone.REFUSAL)
     if isinstance(exc, ActionClosed | NotFound):  # a decision on nothing that can change
         return Reply(sentence(exc), Tone.REFUSAL)
+    if isinstance(exc, ProviderError):  # the answer failed, so its hold was released
+        return Reply(f"{sentence(exc)} {NOT_CHARGED}", Tone.WARNING)
     if isinstance(exc, CreditsUnavailable | SetGetError):
         return Reply(sentence(exc), Tone.WARNING)
     ref = uuid.uuid4().hex[:8]

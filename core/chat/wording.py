@@ -4,6 +4,7 @@ their outcome. CommonMark; mentions as `replies` tokens."""
 from __future__ import annotations
 
 from core.assistant.actions import ActionState, Decision, ProposedAction
+from core.assistant.tools.proposals import ProposalDraft
 from core.chat.replies import Reply, Tone
 from core.chat.telling import sentence
 from core.errors import CreditsUnavailable, OutOfCredits, PacksNotAllowed
@@ -42,10 +43,27 @@ def who_may_confirm(action: ProposedAction) -> str:
     return "Only an admin can confirm" if action.bulk else "The requester or an admin can confirm"
 
 
+def summary_for_people(draft: ProposalDraft) -> str:
+    """The proposal in people's words: a change reads `state → In Progress`, not the
+    stored `in_progress` (the model's summary keeps the names its tools take)."""
+    change = draft.change
+    if change is None or not draft.keys:
+        return draft.summary
+    parts = [
+        *([f"state → {change.state.label}"] if change.state else []),
+        *([f"priority → {change.priority.value}"] if change.priority else []),
+        *([f"assignee → {change.assignee}"] if change.assignee else []),
+    ]
+    if not parts:
+        return draft.summary
+    count = len(draft.keys)
+    return f"Update {count} item{'s' if count != 1 else ''}: {', '.join(parts)}"
+
+
 def proposal_text(action: ProposedAction) -> str:
     """What will change: the summary, and for several items the count and the first ones."""
     draft = action.draft
-    lines = [f"**Proposed action #{action.id}:** {draft.summary}"]
+    lines = [f"**Proposed action #{action.id}:** {summary_for_people(draft)}"]
     if draft.keys:
         shown = ", ".join(draft.keys[:SHOWN_KEYS])
         more = len(draft.keys) - SHOWN_KEYS
@@ -60,14 +78,11 @@ def decided_text(action: ProposedAction, decision: Decision | None, *, by: str |
     """The outcome of a decision; `by` names who decided where others read it (a channel),
     None where the decider reads it alone (the console)."""
     if decision is not None:
+        verb = "created" if action.draft.new_item is not None else "changed"
         done = ", ".join(r.key for r in decision.applied if r.applied) or "nothing"
-        head = (
-            f"Confirmed by {by}: {done} changed."
-            if by
-            else (f"Action #{action.id} applied: {done} changed.")
-        )
-        failures = [f"{r.key} not changed: {r.reason}" for r in decision.failed]
-        return Reply("\n".join([head, *failures]), Tone.SUCCESS)
+        head = f"Confirmed by {by}: " if by else f"Action #{action.id} applied: "
+        failures = [f"{r.key} not {verb}: {r.reason}" for r in decision.failed]
+        return Reply("\n".join([f"{head}{done} {verb}.", *failures]), Tone.SUCCESS)
     verb = "Cancelled" if action.state is ActionState.CANCELLED else "Rejected"
     if by:
         return Reply(f"{verb} by {by}; nothing changed.", Tone.INFO)

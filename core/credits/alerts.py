@@ -12,6 +12,7 @@ class AlertKind(enum.StrEnum):
     PAUSED = "paused"  # monthly and packs both exhausted: AI paused
     PACK_PURCHASED = "pack_purchased"
     RENEWED = "renewed"  # a new cycle started: the monthly allocation is fresh again
+    FORECAST = "forecast"  # the recent pace empties the pool more than 3 days before renewal
 
 
 @dataclass(frozen=True)
@@ -41,3 +42,8 @@ def pack_key(pack_id: int) -> str:
 def renewal_key(cycle_start: date) -> str:
     """One renewal notice per cycle, whichever replica records it first."""
     return f"renewed:{cycle_start.isoformat()}"
+
+
+def forecast_key(cycle_start: date) -> str:
+    """One forecast alert per cycle, however often and on however many replicas it is checked."""
+    return f"forecast:{cycle_start.isoformat()}"

@@ -1,4 +1,5 @@
-"""The usage dashboard: remaining, used this cycle, by member, by day, by type, renewal."""
+"""The usage dashboard: remaining, used this cycle, by member, by day, by type, renewal, and
+where the pool is heading at the recent pace."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from datetime import date, timedelta
 from core.clock import Clock
 from core.credits.balance import Balance
 from core.credits.cycles import Cycle
-from core.credits.pool import cycle_context
-from core.credits.usage import UsageFigures
+from core.credits.forecast import Forecast, forecast
+from core.credits.pool import CreditStatus, cycle_context
+from core.credits.usage import DayUsage, UsageFigures
 from core.errors import InvalidInput
 from core.ports import CreditStore, UsageStore
 from core.workspaces import Workspace
@@ -26,6 +28,8 @@ class UsageReport:
     balance: Balance
     used: int  # credits charged since the cycle started (monthly and packs)
     figures: UsageFigures  # breakdowns over [since, until]
+    cycle_days: tuple[DayUsage, ...]  # every day of the cycle up to today, zeros included
+    forecast: Forecast | None  # None for a self-hosted workspace: nothing is metered
 
 
 class UsageDashboard:
@@ -47,12 +51,35 @@ class UsageDashboard:
             if since == ctx.cycle.start
             else await self._usage.usage(ctx, since=since, until=today)
         )
+        balance = await self._credits.balance(ctx)
         return UsageReport(
             workspace=workspace,
             cycle=ctx.cycle,
             since=since,
             until=today,
-            balance=await self._credits.balance(ctx),
+            balance=balance,
             used=sum(t.credits for t in cycle_figures.by_type),
             figures=figures,
+            cycle_days=cycle_figures.by_day,
+            forecast=_forecast(workspace, ctx.cycle, today, cycle_figures.by_day, balance),
         )
+
+    async def forecast(self, status: CreditStatus) -> Forecast | None:
+        """The forecast for a pool just read (`CreditPool.status`); None when self-hosted."""
+        if not status.workspace.metered:
+            return None
+        ctx = cycle_context(status.workspace, self._clock.now())
+        if ctx.cycle != status.cycle:  # read just before a renewal: the figures are stale
+            balance = await self._credits.balance(ctx)
+            status = CreditStatus(workspace=status.workspace, balance=balance, cycle=ctx.cycle)
+        today = ctx.now.date()
+        figures = await self._usage.usage(ctx, since=ctx.cycle.start, until=today)
+        return _forecast(status.workspace, ctx.cycle, today, figures.by_day, status.balance)
+
+
+def _forecast(
+    workspace: Workspace, cycle: Cycle, today: date, days: tuple[DayUsage, ...], balance: Balance
+) -> Forecast | None:
+    if not workspace.metered:
+        return None
+    return forecast(cycle=cycle, today=today, by_day=days, remaining=balance.remaining)

@@ -24,6 +24,7 @@ from typing import Protocol
 from core.clock import Clock
 from core.credits.alerts import AlertKind, UsageAlert, renewal_key
 from core.credits.cycles import cycle_containing
+from core.credits.dashboard import UsageDashboard
 from core.credits.notices import Notice, notice_for
 from core.credits.pool import CreditPool
 from core.errors import SetGetError
@@ -148,8 +149,10 @@ class AlertDispatcher:
         max_delay: timedelta = timedelta(hours=1),
         max_attempts: int = 12,
         max_age: timedelta = timedelta(days=7),
+        dashboard: UsageDashboard | None = None,  # the pace a forecast notice tells
     ) -> None:
         self._outbox = outbox
+        self._dashboard = dashboard
         self._workspaces = workspaces
         self._pool = pool
         self._notifier = notifier
@@ -239,7 +242,12 @@ class AlertDispatcher:
     async def _notice(self, workspace: Workspace, alert: UsageAlert) -> Notice:
         status = await self._pool.status(workspace)
         renews_on = cycle_containing(workspace.anchor, alert.cycle_start).renewal
-        return notice_for(workspace, alert, status.balance, renews_on=renews_on)
+        forecast = (
+            await self._dashboard.forecast(status)
+            if self._dashboard is not None and alert.kind is AlertKind.FORECAST
+            else None
+        )
+        return notice_for(workspace, alert, status.balance, renews_on=renews_on, forecast=forecast)
 
     def _retry_at(self, failures: int, retry_after: float | None) -> datetime:
         delay = min(self._max_delay, self._base_delay * (1 << min(failures, 32)))

@@ -9,6 +9,25 @@ from datetime import datetime
 from core.credits.balance import Balance, ChargeSplit
 from core.credits.pricing import InteractionType, TokenUsage
 
+# How each interaction type reads for people: footers, `usage`, `/setget usage`, the audit
+# digest. Machine forms (JSON, CSV, the database) keep the enum's values.
+INTERACTION_LABELS: dict[InteractionType, str] = {
+    InteractionType.SIMPLE_QUESTION: "simple question",
+    InteractionType.DATA_ANALYSIS: "data analysis",
+    InteractionType.SUMMARIZATION: "summarization",
+    InteractionType.ACTION_SINGLE: "action single",
+    InteractionType.ACTION_BULK: "action bulk",
+    InteractionType.COMPLEX_MULTI_TURN: "complex multi-turn",
+}
+
+
+def interaction_label(kind: InteractionType | str) -> str:
+    """The one spelling people see for an interaction type (a stored value is accepted too)."""
+    try:
+        return INTERACTION_LABELS[InteractionType(kind)]
+    except ValueError:
+        return str(kind).replace("_", " ")
+
 
 class InteractionState(enum.StrEnum):
     HELD = "held"  # credits reserved, answer in progress

@@ -7,6 +7,7 @@ from datetime import date
 
 from core.credits.alerts import AlertKind, UsageAlert
 from core.credits.balance import Balance
+from core.credits.forecast import ALERT_MARGIN_DAYS, Forecast, Outlook, day_label, forecast_sentence
 from core.plans import remedy
 from core.workspaces import Workspace
 
@@ -23,14 +24,22 @@ class Notice:
 
 
 def notice_for(
-    workspace: Workspace, alert: UsageAlert, balance: Balance | None, *, renews_on: date
+    workspace: Workspace,
+    alert: UsageAlert,
+    balance: Balance | None,
+    *,
+    renews_on: date,
+    forecast: Forecast | None = None,
 ) -> Notice:
-    """The notice of `alert`; `balance` is the pool now (None: unknown, or another cycle).
+    """The notice of `alert`; `balance` is the pool now (None: unknown, or another cycle),
+    `forecast` the pace now (for a forecast alert; None: unknown).
 
     Figures come from the balance at delivery, so a late notice shows what is left now.
     """
     if balance is not None and balance.cycle_start != alert.cycle_start:
         balance = None  # the cycle moved on since: its figures would describe another month
+    if forecast is not None and forecast.cycle.start != alert.cycle_start:
+        forecast = None
     match alert.kind:
         case AlertKind.THRESHOLD:
             notice = _threshold(workspace, alert, balance, renews_on)
@@ -40,6 +49,8 @@ def notice_for(
             notice = _pack(workspace, balance)
         case AlertKind.RENEWED:
             notice = _renewed(workspace, balance, renews_on)
+        case AlertKind.FORECAST:
+            notice = _forecast(workspace, forecast, renews_on)
     return replace(notice, ref=f"{alert.workspace_id}:{alert.dedupe_key}")
 
 
@@ -131,6 +142,36 @@ def _renewed(workspace: Workspace, balance: Balance | None, renews_on: date) -> 
         title=f"{workspace.name}: AI credits renewed",
         text=f"Credits renewed: {monthly} monthly credits available to {workspace.name} until "
         f"the next renewal on {renews_on.isoformat()}.{packs}",
+        urgent=False,
+    )
+
+
+def _forecast(workspace: Workspace, forecast: Forecast | None, renews_on: date) -> Notice:
+    name, kind = workspace.name, AlertKind.FORECAST
+    act = f"To keep AI answering until then, {_remedy(workspace)}."
+    if forecast is None:  # the pace is unknown now (another cycle, or no dashboard)
+        return Notice(
+            kind=kind,
+            title=f"{name}: AI credits on course to run out before renewal",
+            text=f"At the recent pace of AI use, {name}'s credits were on course to run out "
+            f"more than {ALERT_MARGIN_DAYS} days before they renew on {renews_on.isoformat()}. "
+            f"{act}",
+            urgent=False,
+        )
+    pace = forecast_sentence(forecast)
+    if forecast.outlook is Outlook.RUNS_OUT and forecast.runs_out is not None:
+        return Notice(
+            kind=kind,
+            title=f"{name}: AI credits on course to run out on {day_label(forecast.runs_out)}",
+            text=f"{pace} {act}",
+            urgent=False,
+        )
+    # The pace slowed, or credits were added (or used up) since the alert was recorded.
+    return Notice(
+        kind=kind,
+        title=f"{name}: AI credits forecast",
+        text=f"The pace of AI use had {name}'s credits running out more than "
+        f"{ALERT_MARGIN_DAYS} days before renewal. Now: {pace[0].lower()}{pace[1:]}",
         urgent=False,
     )
 

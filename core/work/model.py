@@ -33,6 +33,20 @@ class ItemState(Choice):
     def is_open(self) -> bool:
         return self not in (ItemState.DONE, ItemState.CANCELLED)
 
+    @property
+    def label(self) -> str:
+        """The state as the tracker shows it to people ("In Progress")."""
+        return _STATE_LABELS[self]
+
+
+_STATE_LABELS = {
+    ItemState.BACKLOG: "Backlog",
+    ItemState.TODO: "Todo",
+    ItemState.IN_PROGRESS: "In Progress",
+    ItemState.DONE: "Done",
+    ItemState.CANCELLED: "Cancelled",
+}
+
 
 class Priority(Choice):
     URGENT = "urgent"

@@ -18,6 +18,7 @@ from core.credits.pricing import PricingRule
 from core.llm import ChatModel
 from core.plans import Plan
 from core.work.demo_data import demo_dataset
+from core.work.model import Dataset
 from core.workspaces import Member, Platform, Role, Workspace
 from tests.assistant_fakes import InMemoryActions, InMemoryAudit, InMemoryThreads
 from tests.fakes import FakeClock, InMemoryStore
@@ -43,11 +44,13 @@ class Team:
     alice: Member  # admin
     bob: Member
 
-    def assistant(self, model: ChatModel, *, limits: RateLimits | None = None) -> Assistant:
+    def assistant(
+        self, model: ChatModel, *, limits: RateLimits | None = None, max_items: int = 15
+    ) -> Assistant:
         return Assistant(
             pool=self.pool,
             model=model,
-            tools=WorkTools(self.work),
+            tools=WorkTools(self.work, clock=self.clock, max_items=max_items),
             threads=self.threads,
             actions=self.desk,
             clock=self.clock,
@@ -76,13 +79,13 @@ class Team:
         )
 
 
-@pytest.fixture
-async def team(clock: FakeClock) -> Team:
+async def make_team(clock: FakeClock, dataset: Dataset | None = None) -> Team:
+    """A Pro workspace `demo` holding `dataset` (the demo data by default), alice its admin."""
     threads, audit = InMemoryThreads(), InMemoryAudit()
     store, work = InMemoryStore(threads=threads, audit=audit), InMemoryWorkItemStore()
     admin = WorkspaceAdmin(workspaces=store, credits=store, clock=clock)
     workspace = await admin.create("demo", plan=Plan.PRO)
-    await work.replace_all(workspace.id, demo_dataset(clock.now().date()))
+    await work.replace_all(workspace.id, dataset or demo_dataset(clock.now().date()))
     alice = await store.ensure_member(workspace.id, Platform.CONSOLE, "alice", "alice")
     alice = await store.set_role(alice.id, Role.ADMIN)
     bob = await store.ensure_member(workspace.id, Platform.CONSOLE, "bob", "bob")
@@ -101,3 +104,8 @@ async def team(clock: FakeClock) -> Team:
         alice=alice,
         bob=bob,
     )
+
+
+@pytest.fixture
+async def team(clock: FakeClock) -> Team:
+    return await make_team(clock)

@@ -55,6 +55,7 @@ def layer_for(team: Team, model: ChatModel | None = None) -> Layer:  # noqa: F81
         pool=team.pool,
         dashboard=UsageDashboard(usage=team.store, credits=team.store, clock=team.clock),
         usage=team.store,
+        work=team.work,
         channels=Channels(settings=settings, work=team.work),
         channel_settings=settings,
         claims=claims,

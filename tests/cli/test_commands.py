@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import pytest
@@ -117,8 +118,9 @@ def test_an_unreachable_database_is_named_without_its_password(
 def test_an_old_schema_is_refused_with_the_command_to_run(
     cli: Cli, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
+    (tmp_path / "empty.db").touch()  # an empty SQLite database: no schema
     monkeypatch.setenv("SETGET_DATABASE_URL", f"sqlite:///{tmp_path / 'empty.db'}")
-    assert "run `setget-bot db upgrade`" in cli.error("workspace", "list")
+    assert "has no SetGet schema yet: run `setget-bot db upgrade`" in cli.error("workspace", "list")
     assert "upgraded database" in cli.ok("db", "upgrade")
     assert "up to date" in cli.ok("db", "upgrade")
     assert cli.json("workspace", "list") == []
@@ -136,3 +138,18 @@ def test_demo_sets_up_a_workspace_once(cli: Cli) -> None:
     second = cli.ok("demo")
     assert "created" not in second
     assert cli.json("credits", "status", "demo")["remaining"] == 500  # type: ignore[index]
+
+
+def test_usage_names_interaction_types_as_the_footers_do(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(
+        "sys.stdin", io.StringIO("Update all Todo items in API to In Progress\nn\n")
+    )
+    chat = cli.ok("demo")
+    assert "action bulk · " in chat  # the footer
+    out = cli.ok("usage", "demo")
+    types = out.split("By interaction type")[1].split("By day")[0]
+    assert "action bulk" in types
+    assert "_" not in types
+    assert "action_bulk" in cli.json("usage", "demo")["by_type"]  # type: ignore[index,operator]

@@ -81,3 +81,25 @@ def test_the_demo_charges_each_example_in_its_own_thread_what_the_table_says(
     assert charged[1] in (1, 2)
     assert charged[:1] + charged[2:] == [1, 3, 1, 4, 4, 5]
     assert out.count("New thread:") == 7
+
+
+def test_help_lists_the_console_commands_and_the_setget_table(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe(monkeypatch, "/help", "/setget balance")
+    out = cli.ok("demo", "--no-stream")
+    for console_only in ("/new ", "/quit ", "y / n ", "Ctrl-C ", "Up / Down "):
+        assert f"\n  {console_only}" in out
+    assert "• `/setget balance` — credits left" in out
+    assert "• `/setget buy` — buy a credit pack (admins)" in out  # alice is the admin
+    assert "Remaining: 500 credits" in out  # `/setget balance` ran
+    assert "offline demo model" not in out  # neither was a question
+
+
+def test_piped_control_sequences_are_not_a_question_and_cost_nothing(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pipe(monkeypatch, "\x1b[A", "\x1b[B\x1b[C", "\x1b[D ")
+    out = cli.ok("demo")
+    assert "offline demo model" not in out
+    assert cli.json("credits", "status", "demo")["monthly_used"] == 0  # type: ignore[index]

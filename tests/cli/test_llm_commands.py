@@ -179,7 +179,16 @@ def test_llm_test_with_nothing_configured_names_the_offline_model(home: Cli) -> 
     out = home.ok("llm", "test", "home")
     assert "no LLM is configured" in out
     assert "offline demo model answers" in out
+    assert "`setget-bot llm set home --provider ...`" in out
     assert "offline demo model" in home.ok("llm", "show", "home")
+
+
+def test_llm_test_on_a_cloud_workspace_suggests_what_configures_it(cli: Cli) -> None:
+    cli.ok("workspace", "create", "acme", "--plan", "pro")
+    out = cli.ok("llm", "test", "acme")
+    assert "cloud workspaces use the deployment's model" in out
+    assert "SETGET_LLM_PROVIDER" in out
+    assert "llm set" not in out  # which refuses cloud workspaces
 
 
 def test_llm_test_reports_an_unavailable_server_in_one_line(home: Cli) -> None:

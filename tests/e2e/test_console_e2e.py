@@ -10,7 +10,7 @@ import pytest
 
 from adapters.storage import SqlAuditLog, open_database, upgrade_schema
 from bot.app import App, build_app
-from bot.cli.console import chat
+from bot.cli.chatting import chat
 from bot.settings import Settings
 from core.plans import Plan
 from core.work.demo_data import demo_dataset
@@ -60,7 +60,7 @@ async def converse(world: World, monkeypatch: pytest.MonkeyPatch, *lines: str) -
     monkeypatch.setattr("sys.stdin", io.StringIO("".join(f"{line}\n" for line in lines)))
     out = io.StringIO()
     monkeypatch.setattr("sys.stdout", out)
-    await chat(world.app, world.workspace, "alice", None)
+    await chat(world.app, world.workspace, "alice", None, stream=False)
     return out.getvalue()
 
 

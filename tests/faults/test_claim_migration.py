@@ -4,11 +4,13 @@ On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import warnings
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import column, inspect, table, text
+from sqlalchemy import Connection, column, inspect, table, text
 
 from adapters.storage.claims import SqlEventClaims
 from adapters.storage.database import Database
@@ -35,10 +37,17 @@ async def test_claims_made_before_the_upgrade_stay_answered(db: Database) -> Non
     assert await claims.claim(Platform.SLACK, "T1:C1:1.0", later) is None  # a retry: taken
     assert await claims.claim(Platform.SLACK, "T1:C1:2.0", later) is not None
     async with db.read() as conn:
-        differences = await conn.run_sync(
-            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
-        )
+        differences = await conn.run_sync(compared)
     assert [d for d in differences if "platform_events" in str(d)] == []
+
+
+def compared(sync: Connection) -> list[Any]:
+    """Alembic's differences between the schema and the code's metadata. SQLite cannot
+    reflect the expression index on lower(workspaces.name), so Alembic skips it (and says
+    so); the migration test of that index checks it instead."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "autogenerate skipping metadata-specified expression")
+        return list(compare_metadata(MigrationContext.configure(sync), metadata))
 
 
 async def columns(db: Database) -> set[str]:

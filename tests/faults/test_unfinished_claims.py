@@ -49,6 +49,11 @@ KEY = f"{TEAM}:C0GENERAL:{ROOT}"
 AFTER_THE_LEASE = timedelta(minutes=3)  # the lease is 2 minutes, a hold lives 5
 
 
+class Killed(BaseException):
+    """`kill -9` while the model works: no handler of the bot's runs (a cancellation would
+    let the answer give its hold back, as a graceful stop does)."""
+
+
 class StalledModel:
     """A model that never answers: the process dies while it waits for the LLM."""
 
@@ -56,6 +61,7 @@ class StalledModel:
 
     def __init__(self) -> None:
         self.called = asyncio.Event()
+        self.killed = asyncio.Event()
 
     async def complete(
         self,
@@ -66,8 +72,8 @@ class StalledModel:
         max_output_tokens: int | None = None,
     ) -> LLMReply:
         self.called.set()
-        await asyncio.Event().wait()
-        raise AssertionError("unreachable")
+        await self.killed.wait()
+        raise Killed
 
 
 def chat_with(app: App, model: StalledModel) -> SessionFor:
@@ -115,7 +121,13 @@ async def crash(
 
 async def crash_in_the_llm(app: App, client: AsyncWebClient) -> None:
     model = StalledModel()
-    await crash(process(app, chat=chat_with(app, model)), client, model.called.wait)
+    answering = asyncio.create_task(
+        process(app, chat=chat_with(app, model)).answer(the_question(), client)
+    )
+    await model.called.wait()
+    model.killed.set()
+    with contextlib.suppress(Killed):
+        await answering
 
 
 async def crash_before_the_hold(app: App, slack: FakeSlack, client: AsyncWebClient) -> None:

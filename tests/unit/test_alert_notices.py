@@ -9,6 +9,7 @@ import pytest
 from core.credits.alerts import (
     AlertKind,
     UsageAlert,
+    forecast_key,
     pack_key,
     paused_key,
     renewal_key,
@@ -173,6 +174,7 @@ def test_every_alert_kind_has_a_notice() -> None:
         AlertKind.PAUSED: paused_key(START, 0),
         AlertKind.PACK_PURCHASED: pack_key(1),
         AlertKind.RENEWED: renewal_key(START),
+        AlertKind.FORECAST: forecast_key(START),
     }
     for kind in AlertKind:
         notice = notice_for(workspace(), alert(kind, keys[kind], 75), None, renews_on=RENEWS)

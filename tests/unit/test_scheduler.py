@@ -79,13 +79,14 @@ def racing_dispatcher(app: App, notifier: Notifier, barrier: asyncio.Barrier) ->
     )
 
 
-async def test_the_scheduler_runs_four_jobs_none_overlapping_itself(app: App) -> None:
+async def test_the_scheduler_runs_five_jobs_none_overlapping_itself(app: App) -> None:
     scheduler = build_scheduler(app, notifier=FakeNotifier(), poll_seconds=15)
     jobs = {job.id: job for job in scheduler.get_jobs()}
     intervals = {name: job.trigger.interval for name, job in jobs.items()}
     assert intervals == {
         "deliver_alerts": timedelta(seconds=15),
         "record_renewal_notices": timedelta(minutes=10),
+        "record_forecast_alerts": timedelta(hours=1),
         "release_expired_holds": timedelta(minutes=1),
         "forget_old_events": timedelta(days=1),
     }
@@ -94,6 +95,7 @@ async def test_the_scheduler_runs_four_jobs_none_overlapping_itself(app: App) ->
     try:
         pending = {job.id: job.next_run_time for job in scheduler.get_jobs()}
         assert pending["record_renewal_notices"] < pending["release_expired_holds"]  # at start
+        assert pending["record_forecast_alerts"] < pending["release_expired_holds"]
     finally:
         scheduler.shutdown(wait=False)
 

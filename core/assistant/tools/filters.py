@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any, TypeVar
 
 from core.choices import Choice
@@ -22,11 +23,17 @@ C = TypeVar("C", bound=Choice)
 
 @dataclass(frozen=True)
 class ToolContext:
-    """Who asks and where: the member's name stands in for "me"; a bound project scopes."""
+    """Who asks, where and when: the member's name stands in for "me"; a bound project
+    scopes; `day` (filled in by `WorkTools` from its clock) tells a running sprint."""
 
     workspace_id: int
     member_name: str
     project: str | None = None
+    day: date | None = None
+
+    @property
+    def today(self) -> date:
+        return self.day or datetime.now(UTC).date()
 
 
 def _choices(value: Any, kind: type[C]) -> tuple[C, ...]:

@@ -85,6 +85,7 @@ async def propose_update(
         "status": "awaiting confirmation by a person",
         "affected": len(keys),
         "first_items": [item_brief(i) for i in page.items[:max_items]],
+        "not_shown": max(0, len(keys) - max_items),
     }
     return result, ProposalDraft(summary=summary, keys=keys, change=change)
 
@@ -92,7 +93,7 @@ async def propose_update(
 def _describe(change: ItemChange) -> str:
     parts = []
     if change.state:
-        parts.append(f"state → {change.state.value}")
+        parts.append(f"state → {change.state.label}")
     if change.priority:
         parts.append(f"priority → {change.priority.value}")
     if change.assignee:

@@ -1,21 +1,22 @@
-"""The read-only tools: counts, lists, sprint progress, velocity, project summary.
+"""The read-only tools: counts, lists and the project summary (sprints: `sprints.py`).
 
-Every result is bounded (top items plus totals) so the model's context stays small.
+Every result is bounded (top items plus totals) so the model's context stays small, and
+every bounded list says how many it left out, so no count is read off a shortened list.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
+from core.assistant.tools.calendar import current_sprint
 from core.assistant.tools.filters import ToolContext, bounded_int, item_filter, project_of
 from core.errors import InvalidInput
-from core.work.model import ItemFilter, ItemState, Sprint, WorkItem
+from core.work.model import ItemFilter, ItemState, ItemType, Priority, WorkItem
 from core.work.ports import WorkItemStore
 
-SCAN_LIMIT = 500  # items read to aggregate one sprint or project
+LIST_LIMIT = 50  # the most items one listing may ask for (the tool's schema says so too)
 
 
 def item_brief(item: WorkItem) -> dict[str, Any]:
@@ -35,43 +36,46 @@ async def count_items(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext
 ) -> dict[str, Any]:
     where = item_filter(args, ctx)
-    states = where.states or tuple(ItemState)
-    if where.open_only:
-        states = tuple(s for s in states if s.is_open)
-    by_state = {}
-    for state in states:
-        page = await store.find(ctx.workspace_id, replace(where, states=(state,)), limit=0)
-        if page.total:
-            by_state[state.value] = page.total
-    return {"total": sum(by_state.values()), "by_state": by_state, "filters": _described(where)}
+    counts = await _counts(store, ctx, by_state(where))
+    return {"total": sum(counts.values()), "by_state": counts, "filters": _described(where)}
 
 
 async def list_items(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext, *, max_items: int
 ) -> dict[str, Any]:
+    """The first `limit` items (`max_items` unless asked, at most LIST_LIMIT); when that
+    leaves some out, how many, and the counts by state of every match."""
     where = item_filter(args, ctx)
-    limit = bounded_int(args, "limit", default=max_items, low=1, high=max_items)
+    limit = bounded_int(args, "limit", default=max_items, low=1, high=max(max_items, LIST_LIMIT))
     page = await store.find(ctx.workspace_id, where, limit=limit)
-    return {
+    result: dict[str, Any] = {
         "total": page.total,
         "shown": len(page.items),
+        "not_shown": page.total - len(page.items),
         "items": [item_brief(i) for i in page.items],
         "filters": _described(where),
     }
+    if page.total > len(page.items):
+        result["by_state"] = await _counts(store, ctx, by_state(where))
+    return result
 
 
-async def _sprints_named(
-    store: WorkItemStore, ctx: ToolContext, project: str | None, name: str
-) -> list[Sprint]:
-    """The sprint `name` of a project, or of every project that has one by that name."""
-    sprints = await store.sprints(ctx.workspace_id, project)
-    wanted = name.strip().lower()
-    found = [s for s in sprints if s.name.lower() in (wanted, f"sprint {wanted}")]
-    if not found:
-        known = ", ".join(sorted({s.name for s in sprints})) or "none"
-        where = f" in {project}" if project else ""
-        raise InvalidInput(f"no sprint {name!r}{where} (sprints: {known})")
-    return found
+async def _counts(
+    store: WorkItemStore, ctx: ToolContext, variants: Mapping[str, ItemFilter]
+) -> dict[str, int]:
+    """How many items match each named filter (none left out); zero counts are omitted."""
+    counts = {}
+    for name, where in variants.items():
+        page = await store.find(ctx.workspace_id, where, limit=0)
+        if page.total:
+            counts[name] = page.total
+    return counts
+
+
+def by_state(where: ItemFilter) -> dict[str, ItemFilter]:
+    """`where` narrowed to each state it allows."""
+    states = [s for s in where.states or ItemState if s.is_open or not where.open_only]
+    return {s.value: replace(where, states=(s,)) for s in states}
 
 
 def _require_project(args: Mapping[str, Any], ctx: ToolContext) -> str:
@@ -81,92 +85,37 @@ def _require_project(args: Mapping[str, Any], ctx: ToolContext) -> str:
     return project
 
 
-async def _sprint_items(
-    store: WorkItemStore, ctx: ToolContext, sprints: list[Sprint]
-) -> list[WorkItem]:
-    items: list[WorkItem] = []
-    for sprint in sprints:
-        where = ItemFilter(project=sprint.project, sprint=sprint.name)
-        items.extend((await store.find(ctx.workspace_id, where, limit=SCAN_LIMIT)).items)
-    return items
-
-
-def _points(items: list[WorkItem]) -> tuple[int, int]:
-    """(planned, completed) story points."""
-    done = sum(i.estimate or 0 for i in items if i.state is ItemState.DONE)
-    return sum(i.estimate or 0 for i in items), done
-
-
-async def sprint_progress(
-    store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext, *, max_items: int
-) -> dict[str, Any]:
-    project = project_of(args, ctx)
-    sprints = await _sprints_named(store, ctx, project, str(args.get("sprint") or ""))
-    items = await _sprint_items(store, ctx, sprints)
-    points, done_points = _points(items)
-    open_items = sorted((i for i in items if i.state.is_open), key=_urgency)
-    return {
-        "projects": sorted({s.project for s in sprints}),
-        "sprint": sprints[0].name,
-        "dates": f"{min(s.start for s in sprints)} to {max(s.end for s in sprints)}",
-        "items": len(items),
-        "by_state": dict(Counter(i.state.value for i in items)),
-        "by_type": dict(Counter(i.type.value for i in items)),
-        "points": points,
-        "points_done": done_points,
-        "completion_percent": round(100 * done_points / points) if points else None,
-        "by_assignee": dict(Counter(i.assignee or "unassigned" for i in items)),
-        "open_items": [item_brief(i) for i in open_items[:max_items]],
-    }
-
-
-async def compare_velocity(
-    store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext
-) -> dict[str, Any]:
-    """Per sprint name (across projects unless one is given), oldest first."""
-    project = project_of(args, ctx)
-    last = bounded_int(args, "last", default=4, low=2, high=12)
-    by_name: dict[str, list[Sprint]] = {}
-    for sprint in sorted(await store.sprints(ctx.workspace_id, project), key=lambda s: s.start):
-        by_name.setdefault(sprint.name, []).append(sprint)
-    rows = []
-    for name, sprints in list(by_name.items())[-last:]:
-        items = await _sprint_items(store, ctx, sprints)
-        planned, completed = _points(items)
-        done = sum(1 for i in items if i.state is ItemState.DONE)
-        rows.append(
-            {
-                "sprint": name,
-                "planned_points": planned,
-                "completed_points": completed,
-                "completed_items": done,
-            }
-        )
-    return {"projects": project or "all", "sprints": rows}
-
-
 async def project_summary(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext, *, max_items: int
 ) -> dict[str, Any]:
+    """Counts of every item of the project (however many), the sprint running today, and
+    the most urgent open items with how many more are open."""
     project = _require_project(args, ctx)
-    page = await store.find(ctx.workspace_id, ItemFilter(project=project), limit=SCAN_LIMIT)
-    sprints = sorted(await store.sprints(ctx.workspace_id, project), key=lambda s: s.start)
-    urgent = sorted((i for i in page.items if i.state.is_open), key=_urgency)
+    every = ItemFilter(project=project)
+    urgent = await store.find(
+        ctx.workspace_id, ItemFilter(project=project, open_only=True), limit=min(5, max_items)
+    )
     return {
         "project": project,
-        "total": page.total,
-        "by_state": dict(Counter(i.state.value for i in page.items)),
-        "by_priority": dict(Counter(i.priority.value for i in page.items)),
-        "by_type": dict(Counter(i.type.value for i in page.items)),
-        "current_sprint": sprints[-1].name if sprints else None,
-        "most_urgent_open": [item_brief(i) for i in urgent[: min(5, max_items)]],
+        "total": (await store.find(ctx.workspace_id, every, limit=0)).total,
+        "by_state": await _counts(store, ctx, by_state(every)),
+        "by_priority": await _counts(
+            store, ctx, {p.value: replace(every, priorities=(p,)) for p in Priority}
+        ),
+        "by_type": await _counts(
+            store, ctx, {t.value: replace(every, types=(t,)) for t in ItemType}
+        ),
+        "current_sprint": current_sprint(await store.sprints(ctx.workspace_id, project), ctx.today),
+        "open_total": urgent.total,
+        "most_urgent_open": [item_brief(i) for i in urgent.items],
+        "open_not_shown": urgent.total - len(urgent.items),
     }
 
 
 _PRIORITY_ORDER = {"urgent": 0, "high": 1, "medium": 2, "low": 3, "none": 4}
 
 
-def _urgency(item: WorkItem) -> tuple[int, str]:
+def urgency(item: WorkItem) -> tuple[int, str]:
     return _PRIORITY_ORDER[item.priority.value], item.key
 
 

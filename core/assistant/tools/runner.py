@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
-from core.assistant.tools import proposals, reads
+from core.assistant.tools import proposals, reads, sprints
 from core.assistant.tools.filters import ToolContext
 from core.assistant.tools.proposals import ProposalDraft
 from core.assistant.tools.specs import proposal_tools, read_tools
+from core.clock import Clock, SystemClock
 from core.errors import SetGetError
 from core.llm import ToolCall, ToolSpec
 from core.work.ports import WorkItemStore
@@ -42,8 +43,14 @@ class ToolOutcome:
 
 
 class WorkTools:
-    def __init__(self, store: WorkItemStore, *, max_items: int = 15) -> None:
+    """The tools over one store; `clock` tells which sprint is running (its date, not the
+    latest sprint, makes a sprint current)."""
+
+    def __init__(
+        self, store: WorkItemStore, *, clock: Clock | None = None, max_items: int = 15
+    ) -> None:
         self._store = store
+        self._clock = clock or SystemClock()
         self._max_items = max_items
 
     def specs(self, *, scoped: bool) -> list[ToolSpec]:
@@ -51,6 +58,8 @@ class WorkTools:
 
     async def run(self, call: ToolCall, ctx: ToolContext) -> ToolOutcome:
         """Run one call; a bad argument becomes an error the model can read and correct."""
+        if ctx.day is None:
+            ctx = replace(ctx, day=self._clock.now().date())
         try:
             return await self._dispatch(call, ctx)
         except SetGetError as exc:
@@ -84,13 +93,13 @@ async def _list(store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext,
 async def _sprint(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext, n: int
 ) -> Result:
-    return await reads.sprint_progress(store, args, ctx, max_items=n), None
+    return await sprints.sprint_progress(store, args, ctx, max_items=n), None
 
 
 async def _velocity(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext, _n: int
 ) -> Result:
-    return await reads.compare_velocity(store, args, ctx), None
+    return await sprints.compare_velocity(store, args, ctx), None
 
 
 async def _summary(

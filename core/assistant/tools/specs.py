@@ -44,25 +44,29 @@ def read_tools(*, scoped: bool) -> list[ToolSpec]:
         _tool("count_work_items", "Count work items matching filters, by state.", filters, []),
         _tool(
             "list_work_items",
-            "List work items matching filters (the most urgent first) with the total.",
+            "List work items matching filters (the most urgent first) with the total and how many "
+            "were not shown.",
             {**filters, "limit": {"type": "integer", "minimum": 1, "maximum": 50}},
             [],
         ),
         _tool(
             "sprint_progress",
-            "Progress of one sprint: items and points by state, completion, who has what.",
+            "Progress of one sprint: items and points by state, completion, who has what; its "
+            "status says whether it is finished or still in progress.",
             {**project_only, "sprint": {"type": "string"}},
             ["sprint"],
         ),
         _tool(
             "compare_velocity",
-            "Completed points and items for each of the last N sprints of a project.",
+            "Velocity: completed points and items for each of the last N finished sprints; a "
+            "sprint still running is given apart, with the work done so far.",
             {**project_only, "last": {"type": "integer", "minimum": 2, "maximum": 12}},
             [],
         ),
         _tool(
             "project_summary",
-            "Counts by state, priority and type, and the current sprint.",
+            "Counts by state, priority and type, the sprint running today, the most urgent open "
+            "items.",
             project_only,
             [],
         ),

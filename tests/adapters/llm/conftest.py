@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from adapters.llm import ClosableChatModel, LLMConfig, build_chat_model
+from adapters.llm.factory import ClosableChatModel, LLMConfig, build_chat_model
 from tests.adapters.llm.fake_servers import FakeAnthropic, FakeLLMServer, FakeOpenAI
 
 Build = Callable[[LLMConfig], ClosableChatModel]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from adapters.llm import LLMConfig
+from adapters.llm.factory import LLMConfig
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, Speaker, ToolCall, ToolSpec
 from tests.adapters.llm.conftest import Build

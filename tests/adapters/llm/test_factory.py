@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.llm import AnthropicChatModel, LLMConfig, OpenAIChatModel
+from adapters.llm.anthropic_chat import AnthropicChatModel
+from adapters.llm.factory import LLMConfig
+from adapters.llm.openai_chat import OpenAIChatModel
 from core.errors import InvalidInput
 from tests.adapters.llm.conftest import Build
 

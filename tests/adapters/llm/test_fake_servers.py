@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adapters.llm import LLMConfig
+from adapters.llm.factory import LLMConfig
 from core.errors import ProviderRejected
 from core.llm import ChatMessage, Speaker
 from tests.adapters.llm.conftest import Build

@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from adapters.llm import LLMConfig
+from adapters.llm.factory import LLMConfig
 from adapters.llm.tokens import estimate_usage
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, Speaker, ToolCall, ToolSpec

@@ -9,7 +9,8 @@ from dataclasses import replace
 import openai
 import pytest
 
-from adapters.llm import OpenAIChatModel, RetryPolicy
+from adapters.llm.openai_chat import OpenAIChatModel
+from adapters.llm.retry import RetryPolicy
 from core.errors import (
     ProviderError,
     ProviderRateLimited,

@@ -20,6 +20,16 @@ fields such as `blocks`, `attachments`, `view` or `files` are decoded. A `token`
 moved into `SlackCall.token` (normally it comes from the `Authorization: Bearer` header);
 HTTP Basic auth (oauth.v2.access) fills `client_id` / `client_secret` when the body lacks them.
 
+Messages are kept as Slack would show them (`slack.messages`, by ts): posted, updated,
+deleted, and streamed (`chat.startStream` / `appendStream` / `stopStream` assemble the text
+of one message; `stopStream`'s blocks go below it); `conversations.replies` reads them back,
+metadata included (Bolt's assistant thread-context store lives there). Text streaming is off
+until `slack.streaming = True`: until then `chat.startStream` answers `not_allowed`, as Slack
+does for an app or client without it. The assistant panel's methods
+(`assistant.threads.setStatus` / `setSuggestedPrompts` / `setTitle`) are recorded per thread
+in `slack.statuses`, `slack.prompts` and `slack.titles`. Any of them fails on demand with
+`slack.fail(method, error=...)`.
+
 Other endpoints: `POST /upload/{file_id}` takes the bytes of `files_upload_v2` (stored in
 `slack.uploads`), and `POST slack.response_url` stands in for an interaction's
 `response_url` (recorded as method "response_url", so `wait_for("response_url")` works).
@@ -128,10 +138,15 @@ class FakeSlack:
         self.root = ""
         self._by_method: dict[str, list[SlackCall]] = {}
         self._waiters: dict[str, list[tuple[int, asyncio.Event]]] = {}
-        self._failures: dict[str, deque[_Failure]] = {}
+        self._failures: dict[str, deque[_Failure | None]] = {}
         self._answers: dict[str, Answer] = {}
         self._stalls: dict[str, tuple[Callable[[SlackCall], bool], asyncio.Event]] = {}
         self.thread_of: dict[str, str] = {}  # a posted message's ts -> the thread it is in
+        self.messages: dict[str, dict[str, Any]] = {}  # ts -> the message as it stands
+        self.streaming = False  # chat.startStream answers not_allowed until this is True
+        self.statuses: dict[tuple[str, str], list[str]] = {}  # (channel, thread) -> statuses
+        self.prompts: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.titles: dict[tuple[str, str], list[str]] = {}
         self.sockets: list[web.WebSocketResponse] = []  # Socket Mode connections
         self._connected = asyncio.Event()
         self._acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
@@ -146,6 +161,14 @@ class FakeSlack:
             "chat.postEphemeral": self._post_ephemeral,
             "chat.postMessage": self._post_message,
             "chat.update": self._chat_update,
+            "chat.delete": self._chat_delete,
+            "chat.startStream": self._start_stream,
+            "chat.appendStream": self._append_stream,
+            "chat.stopStream": self._stop_stream,
+            "conversations.replies": self._replies,
+            "assistant.threads.setStatus": self._set_status,
+            "assistant.threads.setSuggestedPrompts": self._set_prompts,
+            "assistant.threads.setTitle": self._set_title,
             "conversations.open": self._conversations_open,
             "files.completeUploadExternal": self._complete_upload,
             "files.getUploadURLExternal": self._get_upload_url,
@@ -154,6 +177,7 @@ class FakeSlack:
             "users.info": self._users_info,
             "users.list": self._users_list,
             "views.open": self._view,
+            "views.publish": self._view,
             "views.push": self._view,
             "views.update": self._view,
         }
@@ -249,8 +273,10 @@ class FakeSlack:
         error: str | None = None,
         status: int = 200,
         retry_after: int | str | None = None,
+        after: int = 0,
     ) -> None:
-        """Make the next `times` calls of `method` fail.
+        """Make the next `times` calls of `method` fail (once `after` more have succeeded:
+        a stream that breaks half-way).
 
         Status 200 answers `{"ok": false, "error": error}` (slack_sdk raises SlackApiError);
         any other status answers that HTTP status with the same body; 429 carries
@@ -258,9 +284,9 @@ class FakeSlack:
         "internal_error".
         """
         resolved = error or ("ratelimited" if status == 429 else "internal_error")
-        after = str(retry_after) if retry_after is not None else ("1" if status == 429 else None)
+        retry = str(retry_after) if retry_after is not None else ("1" if status == 429 else None)
         self._failures.setdefault(method, deque()).extend(
-            [_Failure(resolved, status, after)] * times
+            [None] * after + [_Failure(resolved, status, retry)] * times
         )
 
     def stall(
@@ -387,12 +413,19 @@ class FakeSlack:
                 message[key] = call.args[key]
         if "thread_ts" in call.args:
             self.thread_of[ts] = str(call.args["thread_ts"])
+        self.messages[ts] = {**message, "channel": call.args.get("channel", "")}
         return {"ok": True, "channel": call.args.get("channel", ""), "ts": ts, "message": message}
 
     def _chat_update(self, call: SlackCall) -> dict[str, Any]:
         message = {"text": call.args.get("text", ""), "user": self.bot_user_id}
         if "blocks" in call.args:
             message["blocks"] = call.args["blocks"]
+        stored = self.messages.get(str(call.args.get("ts", "")))
+        if stored is not None:
+            stored.update(message)
+            if "metadata" in call.args:
+                stored["metadata"] = call.args["metadata"]
+            stored.pop("streaming", None)
         return {
             "ok": True,
             "channel": call.args.get("channel", ""),
@@ -400,6 +433,87 @@ class FakeSlack:
             "text": call.args.get("text", ""),
             "message": message,
         }
+
+    def _chat_delete(self, call: SlackCall) -> dict[str, Any]:
+        ts = str(call.args.get("ts", ""))
+        self.messages.pop(ts, None)
+        return {"ok": True, "channel": call.args.get("channel", ""), "ts": ts}
+
+    # -- text streaming and the assistant panel ----------------------------------------------
+
+    def _start_stream(self, call: SlackCall) -> dict[str, Any]:
+        if not self.streaming:
+            return {"ok": False, "error": "not_allowed"}
+        if not call.args.get("thread_ts") or not call.args.get("channel"):
+            return {"ok": False, "error": "invalid_arguments"}
+        ts = self.next_ts()
+        thread = str(call.args["thread_ts"])
+        self.thread_of[ts] = thread
+        self.messages[ts] = {
+            "type": "message",
+            "user": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "app_id": self.app_id,
+            "channel": call.args["channel"],
+            "thread_ts": thread,
+            "ts": ts,
+            "text": _streamed_text(call.args),
+            "streaming": True,
+            "recipient_team_id": call.args.get("recipient_team_id"),
+            "recipient_user_id": call.args.get("recipient_user_id"),
+        }
+        return {"ok": True, "channel": call.args["channel"], "ts": ts}
+
+    def _streaming_message(self, call: SlackCall) -> dict[str, Any] | None:
+        message = self.messages.get(str(call.args.get("ts", "")))
+        return message if message is not None and message.get("streaming") else None
+
+    def _append_stream(self, call: SlackCall) -> dict[str, Any]:
+        message = self._streaming_message(call)
+        if message is None:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        message["text"] += _streamed_text(call.args)
+        return {"ok": True, "channel": message["channel"], "ts": message["ts"]}
+
+    def _stop_stream(self, call: SlackCall) -> dict[str, Any]:
+        message = self._streaming_message(call)
+        if message is None:
+            return {"ok": False, "error": "message_not_in_streaming_state"}
+        message["text"] += _streamed_text(call.args)
+        message.pop("streaming")
+        if "blocks" in call.args:
+            message["blocks"] = call.args["blocks"]
+        if "metadata" in call.args:
+            message["metadata"] = call.args["metadata"]
+        return {"ok": True, "channel": message["channel"], "ts": message["ts"], "message": message}
+
+    def _replies(self, call: SlackCall) -> dict[str, Any]:
+        """The thread's messages this fake holds, oldest first (with their metadata)."""
+        thread = str(call.args.get("ts", ""))
+        found = [
+            m
+            for ts, m in sorted(self.messages.items())
+            if ts == thread or self.thread_of.get(ts) == thread
+        ]
+        return {"ok": True, "messages": found, "has_more": False}
+
+    def _thread(self, call: SlackCall) -> tuple[str, str]:
+        return str(call.args.get("channel_id", "")), str(call.args.get("thread_ts", ""))
+
+    def _set_status(self, call: SlackCall) -> dict[str, Any]:
+        self.statuses.setdefault(self._thread(call), []).append(str(call.args.get("status", "")))
+        return {"ok": True}
+
+    def _set_prompts(self, call: SlackCall) -> dict[str, Any]:
+        prompts = call.args.get("prompts")
+        self.prompts.setdefault(self._thread(call), []).extend(
+            prompts if isinstance(prompts, list) else []
+        )
+        return {"ok": True}
+
+    def _set_title(self, call: SlackCall) -> dict[str, Any]:
+        self.titles.setdefault(self._thread(call), []).append(str(call.args.get("title", "")))
+        return {"ok": True}
 
     def _post_ephemeral(self, call: SlackCall) -> dict[str, Any]:
         return {"ok": True, "message_ts": self.next_ts()}
@@ -536,6 +650,16 @@ class FakeSlack:
                 "app_id": self.app_id,
             },
         }
+
+
+def _streamed_text(args: Mapping[str, Any]) -> str:
+    """The text a streaming call adds: `markdown_text`, then its markdown chunks."""
+    text = str(args.get("markdown_text") or "")
+    chunks = args.get("chunks")
+    for chunk in chunks if isinstance(chunks, list) else []:
+        if isinstance(chunk, dict) and chunk.get("type") == "markdown_text":
+            text += str(chunk.get("text", ""))
+    return text
 
 
 async def _parse_arguments(request: web.Request) -> tuple[dict[str, Any], str | None]:

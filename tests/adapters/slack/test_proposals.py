@@ -64,7 +64,7 @@ async def test_a_proposal_lists_the_change_and_only_the_requester_or_an_admin_co
     (created,) = await items(bot, "Fix header layout")
     decided = last_update(bot)
     assert decided["ts"] == "1700000500.000100"
-    assert f"Confirmed by <@U0BOB>: {created} changed." in decided["text"]
+    assert f"Confirmed by <@U0BOB>: {created} created." in decided["text"]
     assert all(b["type"] != "actions" for b in decided["blocks"])  # buttons removed
     assert await bot.remaining() == charged  # deciding costs nothing
 

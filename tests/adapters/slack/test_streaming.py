@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from adapters.llm import LLMConfig, build_chat_model
+from adapters.llm.factory import LLMConfig, build_chat_model
 from adapters.slack.mrkdwn import SECTION_LIMIT, split, to_mrkdwn
 from adapters.slack.streaming import StreamedReply
 from bot.app import App
