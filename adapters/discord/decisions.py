@@ -11,6 +11,7 @@ from typing import Any, Self
 
 import discord
 
+from adapters.discord.buttons import bound
 from adapters.discord.directory import DiscordDirectory
 from adapters.discord.render import markdown
 from adapters.discord.surface import EMBED_COLOUR, ProposalView
@@ -61,15 +62,7 @@ class ProposalButton(discord.ui.DynamicItem[Button], template=TEMPLATE):
 class DiscordDecisions:
     def __init__(self, *, layer: ChatLayer) -> None:
         self._layer = layer
-        # the class registered with `client.add_dynamic_items` and sent in every proposal:
-        # the view store keys dynamic items by template, so the two must be one class
-        decisions = self
-
-        class BoundProposalButton(ProposalButton, template=TEMPLATE):
-            pass
-
-        BoundProposalButton.decisions = decisions
-        self.button_class: type[ProposalButton] = BoundProposalButton
+        self.button_class = bound(ProposalButton, template=TEMPLATE, decisions=self)
 
     def view(self, team: str) -> ProposalView:
         """`proposal id -> View` for proposals answered for `team`."""

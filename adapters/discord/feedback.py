@@ -11,6 +11,7 @@ from typing import Any, Self
 
 import discord
 
+from adapters.discord.buttons import bound
 from adapters.discord.directory import DiscordDirectory
 from adapters.discord.render import markdown
 from core.chat import ChatLayer
@@ -62,14 +63,7 @@ class FeedbackButton(discord.ui.DynamicItem[Button], template=TEMPLATE):
 class DiscordFeedback:
     def __init__(self, *, layer: ChatLayer) -> None:
         self._layer = layer
-        # the class registered with `client.add_dynamic_items` and sent under every answer
-        feedback = self
-
-        class BoundFeedbackButton(FeedbackButton, template=TEMPLATE):
-            pass
-
-        BoundFeedbackButton.feedback = feedback
-        self.button_class: type[FeedbackButton] = BoundFeedbackButton
+        self.button_class = bound(FeedbackButton, template=TEMPLATE, feedback=self)
 
     def view(self, team: str, key: str) -> discord.ui.View | None:
         """The two buttons for the answer to message `key` of `team`; None when the ids would

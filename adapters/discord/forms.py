@@ -14,6 +14,7 @@ from typing import Any, Self
 
 import discord
 
+from adapters.discord.buttons import bound
 from adapters.discord.directory import DiscordDirectory
 from adapters.discord.render import NO_PINGS, markdown
 from core.chat import BuyForm, ChatLayer, ConfigForm, Reply, Tone
@@ -81,13 +82,7 @@ class BuyButton(discord.ui.DynamicItem[Button], template=BUY_TEMPLATE):
 class DiscordForms:
     def __init__(self, *, layer: ChatLayer) -> None:
         self._layer = layer
-        forms = self
-
-        class BoundBuyButton(BuyButton, template=BUY_TEMPLATE):
-            pass
-
-        BoundBuyButton.forms = forms
-        self.button_class: type[BuyButton] = BoundBuyButton
+        self.button_class = bound(BuyButton, template=BUY_TEMPLATE, forms=self)
 
     def buy_view(self, form: BuyForm) -> discord.ui.View:
         view = LastingView()

@@ -31,6 +31,7 @@ from adapters.slack.commands import SlackCommands
 from adapters.slack.decisions import SlackDecisions
 from adapters.slack.feedback import register_feedback
 from adapters.slack.home import SlackHome, register_home
+from adapters.slack.listeners import button_listener
 from adapters.slack.messages import SlackConversations
 from adapters.slack.render import mrkdwn
 from adapters.slack.text_streaming import StreamingMemory
@@ -193,20 +194,7 @@ def register(app: AsyncApp, *, layer: ChatLayer, config: SlackConfig) -> Handled
 
     app.command(COMMAND)(on_command)
 
-    async def on_button(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        try:
-            await decisions.on_button(body, action, client, respond)
-        except Exception as exc:  # the catch-all: a person is told, never left in silence
-            text = mrkdwn(tell(exc, doing="handling the button"))
-            await respond(text=text, response_type="ephemeral", replace_original=False)
-
+    on_button = button_listener(decisions.on_button, doing="handling the button")
     for action_id in ACTIONS:
         app.action(action_id)(on_button)
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import FEEDBACK
 from adapters.slack.directory import SlackDirectory
+from adapters.slack.listeners import button_listener
 from adapters.slack.render import mrkdwn
-from core.chat import ChatLayer, tell
+from core.chat import ChatLayer
 from core.chat.feedback import FeedbackClick
 
 
@@ -38,19 +38,6 @@ def register_feedback(app: AsyncApp, *, layer: ChatLayer) -> tuple[str, ...]:
     """The feedback buttons' listener; returns the action ids it handles."""
     feedback = SlackFeedback(layer=layer)
 
-    async def on_feedback(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        try:
-            await feedback.on_click(body, action, client, respond)
-        except Exception as exc:  # the catch-all: a person is told, never left in silence
-            text = mrkdwn(tell(exc, doing="recording your feedback"))
-            await respond(text=text, response_type="ephemeral", replace_original=False)
-
+    on_feedback = button_listener(feedback.on_click, doing="recording your feedback")
     app.action(FEEDBACK)(on_feedback)
     return (FEEDBACK,)

@@ -63,6 +63,8 @@ def run(action: Callable[[App], Awaitable[T]], *, require_schema: bool = True) -
         return asyncio.run(_main())
     except SetGetError as exc:
         fail(str(exc))
+    except BrokenPipeError:  # the reader left (`| head`): click ends quietly, status 1
+        raise
     except Exception as exc:  # a bug: say so in one line, details only when asked
         if os.environ.get("SETGET_DEBUG"):
             raise
