@@ -12,9 +12,9 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
@@ -29,14 +29,50 @@ class Run:
     seconds: float
     replies: list[float]  # seconds from sending an event to its reply's arrival
     acks: list[float] = field(default_factory=list)  # seconds until the HTTP answer (Slack)
+    cpu: float = 0.0  # CPU seconds the serving process spent during the run (see `measured`)
 
     @property
     def throughput(self) -> float:
         return self.events / self.seconds
 
+    @property
+    def cpu_ms(self) -> float:
+        """CPU milliseconds of the serving process per answer."""
+        return self.cpu * 1000 / self.events
+
     def p(self, values: list[float], q: int) -> float:
         """The q-th percentile of `values`, in milliseconds."""
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+class Lost(Exception):
+    """A reply never arrived (raised in a worker task; SystemExit there would skip the logs)."""
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of process `pid` so far, all its threads (/proc/PID/stat)."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()  # after "pid (comm) ": state is field 3
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of process `pid` in MiB (/proc/PID/status VmRSS)."""
+    for row in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if row.startswith("VmRSS:"):
+            return int(row.split()[1]) / 1024
+    raise SystemExit(f"no VmRSS for process {pid}")
+
+
+async def measured(pid: int, run: Awaitable[Run]) -> Run:
+    """`run`, with the CPU time process `pid` (the bot serving it) spent meanwhile."""
+    before = cpu_seconds(pid)
+    result = await run
+    return replace(result, cpu=cpu_seconds(pid) - before)
+
+
+def verdict(met: bool) -> str:
+    return "met" if met else "missed"
 
 
 def machine(title: str, *, postgres: bool) -> str:
@@ -113,3 +149,19 @@ def admin(server: str, statement: str) -> None:
             await conn.close()
 
     asyncio.run(run())
+
+
+RSS_TARGET = 1.5  # idle RSS of ours, of the peer's (issue 13)
+
+
+def memory_table(idle: Mapping[str, float], after: Mapping[str, float], answers: int) -> str:
+    """RSS of each bot once ready and after the run (`answers` answered by each, warm-ups in)."""
+    ratio = idle["ours"] / idle["peer"]
+    rows = [
+        f"| bot | idle RSS | RSS after {answers} answers |",
+        "|---|---|---|",
+        *(f"| {kind} | {idle[kind]:.0f} MiB | {after[kind]:.0f} MiB |" for kind in idle),
+        "",
+        f"Idle RSS ours / peer: {ratio:.2f} (≤{RSS_TARGET}: {verdict(ratio <= RSS_TARGET)})",
+    ]
+    return "\n".join(rows)
