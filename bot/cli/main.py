@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli import audit, console, credits, data, db, llm, serve, workspace
+from bot.cli import audit, console, credits, data, db, doctor, ledger, llm, serve, workspace
 from core.errors import SetGetError
 
 app = typer.Typer(
@@ -61,6 +61,8 @@ app.add_typer(credits.app, name="credits")
 app.add_typer(data.app, name="data")
 app.add_typer(llm.app, name="llm")
 app.add_typer(audit.app, name="audit")
+app.add_typer(ledger.app, name="ledger")
+app.command("doctor")(doctor.doctor)
 app.add_typer(serve.app, name="serve")
 app.command("usage")(credits.usage)
 app.command("demo")(console.demo)
