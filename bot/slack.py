@@ -25,6 +25,7 @@ from adapters.slack.server import slack_web_app
 from bot.app import App
 from bot.chat import chat_layer
 from bot.conversation import ChatSessions
+from bot.health import not_ready
 from bot.scheduler import build_scheduler
 from core.chat.alerts import ChatNotifier
 from core.credits.delivery import Notifier
@@ -132,7 +133,7 @@ async def serve_http(
 ) -> None:
     """Serve `/slack/events` (and the OAuth pages, `/healthz`) until cancelled."""
     async with slack_runtime(app) as runtime:
-        runner = web.AppRunner(slack_web_app(runtime.bolt, healthy=app.db.ping))
+        runner = web.AppRunner(slack_web_app(runtime.bolt, not_ready=lambda: not_ready(app.db)))
         await runner.setup()
         site = web.TCPSite(runner, host=host, port=port)
         scheduler = build_scheduler(

@@ -62,14 +62,29 @@ class _RawBodyVerifier(SignatureVerifier):
         return "v0=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-def slack_web_app(app: AsyncApp, *, healthy: Callable[[], Awaitable[bool]]) -> web.Application:
-    async def health(_request: web.Request) -> web.Response:
-        if await healthy():
-            return web.json_response({"status": "ok"})
-        return web.json_response({"status": "database unreachable"}, status=503)
+def slack_web_app(
+    app: AsyncApp, *, not_ready: Callable[[], Awaitable[str | None]]
+) -> web.Application:
+    """`/healthz`: the process serves (liveness); `/readyz`: it can answer, `not_ready` says
+    why not (readiness, for a load balancer or an orchestrator)."""
+
+    async def live(_request: web.Request) -> web.Response:
+        return web.json_response({"status": "ok"})
+
+    async def ready(_request: web.Request) -> web.Response:
+        problem = await not_ready()
+        if problem is None:
+            return web.json_response({"status": "ready"})
+        return web.json_response({"status": problem}, status=503)
 
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
-    web_app.add_routes([web.post(EVENTS_PATH, _events(app)), web.get("/healthz", health)])
+    web_app.add_routes(
+        [
+            web.post(EVENTS_PATH, _events(app)),
+            web.get("/healthz", live),
+            web.get("/readyz", ready),
+        ]
+    )
     web_app.cleanup_ctx.append(_one_line_protocol_errors)
     flow = app.oauth_flow
     if flow is not None:

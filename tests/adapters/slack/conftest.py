@@ -16,6 +16,7 @@ from adapters.storage import SqlThreadStore
 from bot.app import App
 from bot.chat import chat_layer
 from bot.conversation import ChatSessions
+from bot.health import not_ready
 from core.chat.services import SessionFor
 from core.credits.pricing import InteractionType, TokenUsage
 from core.plans import Plan
@@ -159,7 +160,8 @@ class serve:
         bolt = build_slack_app(
             self._config, layer=self._layer, engine=self._app.db.engine, session=self._http
         )
-        return await self._server.start(slack_web_app(bolt, healthy=self._app.db.ping))
+        ready = slack_web_app(bolt, not_ready=lambda: not_ready(self._app.db))
+        return await self._server.start(ready)
 
     async def __aexit__(self, *exc: object) -> None:
         await self._server.stop()

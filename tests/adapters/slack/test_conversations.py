@@ -7,6 +7,8 @@ import time
 from dataclasses import replace
 from typing import Any
 
+from sqlalchemy import text
+
 from adapters.slack.streaming import PLACEHOLDER
 from adapters.storage import open_database
 from bot.app import build_app
@@ -197,16 +199,24 @@ async def test_replicas_on_one_database_answer_and_charge_a_message_once(
     assert await bot.remaining() == 499
 
 
-async def test_the_health_check_says_whether_the_database_answers(bot: SlackBot) -> None:
+async def test_live_and_ready_checks_say_what_the_process_can_do(bot: SlackBot) -> None:
     async with bot.http.get(f"{bot.url}/healthz") as resp:
         assert (resp.status, await resp.json()) == (200, {"status": "ok"})
+    async with bot.http.get(f"{bot.url}/readyz") as resp:
+        assert (resp.status, await resp.json()) == (200, {"status": "ready"})
+
+    async with bot.app.db.write() as conn:  # a schema an older version left
+        await conn.execute(text("UPDATE alembic_version SET version_num = '0008'"))
+    async with bot.http.get(f"{bot.url}/readyz") as resp:
+        assert (resp.status, await resp.json()) == (503, {"status": "database schema out of date"})
+
     await bot.app.db.dispose()
     broken = open_database("sqlite:////nonexistent-dir/setget.db", pool_size=1)
-    async with (
-        serve(replace(bot.app, db=broken), bot.slack) as url,
-        bot.http.get(f"{url}/healthz") as resp,
-    ):
-        assert (resp.status, await resp.json()) == (503, {"status": "database unreachable"})
+    async with serve(replace(bot.app, db=broken), bot.slack) as url:
+        async with bot.http.get(f"{url}/healthz") as resp:  # alive: do not restart it
+            assert (resp.status, await resp.json()) == (200, {"status": "ok"})
+        async with bot.http.get(f"{url}/readyz") as resp:  # but send it no traffic
+            assert (resp.status, await resp.json()) == (503, {"status": "database unreachable"})
     await broken.dispose()
 
 
