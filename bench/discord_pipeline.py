@@ -35,14 +35,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 from bench.pipeline import (
+    Level,
     Lost,
     Run,
     cli,
     database,
     machine,
     measured,
-    memory_table,
     process,
+    report,
     rss_mib,
     tail,
     verdict,
@@ -149,13 +150,6 @@ class Bot:
     pid: int
 
 
-@dataclass(frozen=True)
-class Level:
-    bare: Run
-    peer: Run
-    ours: Run
-
-
 READY: dict[Kind, tuple[list[str], str]] = {  # how each bot starts, and its ready line
     "ours": (["-m", "bot.cli", "serve", "discord"], "SetGet AI is answering Discord"),
     "bare": (["-m", "bench.bare_discord"], "bare bot ready"),
@@ -225,15 +219,14 @@ async def bench(database_url: str, *, quick: bool, interval: float) -> None:
                 print(f"  {level} in flight: done", file=sys.stderr, flush=True)
             after: dict[str, float] = {bot.kind: rss_mib(bot.pid) for bot in running}
     answers = sum(len(row.ours.replies) for row in rows) + len(LEVELS) * 20
-    print(BARE_HEADER)
-    for row in rows:
-        print(bare_line(row.bare, row.ours))
-    print()
-    print(PEER_HEADER)
-    for row in rows:
-        print(peer_line(row.peer, row.ours))
-    print()
-    print(memory_table(idle, after, answers))
+    report(
+        rows,
+        bare=(BARE_HEADER, bare_line),
+        peer=(PEER_HEADER, peer_line),
+        idle=idle,
+        after=after,
+        answers=answers,
+    )
 
 
 BARE_HEADER = (

@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import uuid
-from collections.abc import Awaitable, Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -43,6 +43,37 @@ class Run:
     def p(self, values: list[float], q: int) -> float:
         """The q-th percentile of `values`, in milliseconds."""
         return statistics.quantiles(values, n=100, method="inclusive")[q - 1] * 1000
+
+
+@dataclass(frozen=True)
+class Level:
+    """One level of a run: the same events to the bare app, the peer and ours."""
+
+    bare: Run
+    peer: Run
+    ours: Run
+
+
+Line = Callable[[Run, Run], str]  # (theirs, ours) -> one table row
+
+
+def report(
+    rows: Sequence[Level],
+    *,
+    bare: tuple[str, Line],
+    peer: tuple[str, Line],
+    idle: Mapping[str, float],
+    after: Mapping[str, float],
+    answers: int,
+) -> None:
+    """The three tables of a pipeline run: against the bare app, against the peer, memory;
+    `bare` and `peer` are each table's header and row."""
+    for (header, line), theirs in ((bare, "bare"), (peer, "peer")):
+        print(header)
+        for row in rows:
+            print(line(getattr(row, theirs), row.ours))
+        print()
+    print(memory_table(idle, after, answers))
 
 
 class Lost(Exception):

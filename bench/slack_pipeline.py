@@ -40,14 +40,15 @@ from typing import Any, Literal
 import aiohttp
 
 from bench.pipeline import (
+    Level,
     Lost,
     Run,
     cli,
     database,
     machine,
     measured,
-    memory_table,
     process,
+    report,
     rss_mib,
     tail,
     verdict,
@@ -72,13 +73,6 @@ class App:
     kind: Kind
     url: str
     pid: int
-
-
-@dataclass(frozen=True)
-class Level:
-    bare: Run
-    peer: Run
-    ours: Run
 
 
 def _free_port() -> int:
@@ -239,15 +233,14 @@ async def bench(database_url: str, *, quick: bool) -> None:
                 print(f"  {level} in flight: done", file=sys.stderr, flush=True)
             after: dict[str, float] = {app.kind: rss_mib(app.pid) for app in apps}
     answers = sum(len(row.ours.replies) for row in rows) + len(LEVELS) * 20
-    print(BARE_HEADER)
-    for row in rows:
-        print(bare_line(row.bare, row.ours))
-    print()
-    print(PEER_HEADER)
-    for row in rows:
-        print(peer_line(row.peer, row.ours))
-    print()
-    print(memory_table(idle, after, answers))
+    report(
+        rows,
+        bare=(BARE_HEADER, bare_line),
+        peer=(PEER_HEADER, peer_line),
+        idle=idle,
+        after=after,
+        answers=answers,
+    )
 
 
 BARE_HEADER = (

@@ -8,10 +8,26 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.storage.database import utc
 from adapters.storage.tables import credit_balances, ledger_entries
 from core.credits.balance import Balance, renew
-from core.credits.ledger import LedgerEntry
+from core.credits.ledger import Bucket, EntryKind, LedgerEntry
 from core.ports import CycleContext
+
+
+def ledger_entry(row: Any) -> LedgerEntry:
+    """A `ledger_entries` row as the core's entry."""
+    return LedgerEntry(
+        kind=EntryKind(row.kind),
+        bucket=Bucket(row.bucket),
+        delta=row.delta,
+        cycle_start=row.cycle_start,
+        at=utc(row.at),
+        pack_id=row.pack_id,
+        interaction_id=row.interaction_id,
+        member_id=row.member_id,
+        note=row.note,
+    )
 
 
 def _balance(row: Any) -> Balance:

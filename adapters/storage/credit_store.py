@@ -21,11 +21,12 @@ from adapters.storage.audit_log import insert_audit
 from adapters.storage.balance_rows import (
     current_balance,
     insert_entries,
+    ledger_entry,
     lock_balance_row,
     locked_balance,
     store_balance,
 )
-from adapters.storage.database import Database, utc
+from adapters.storage.database import Database
 from adapters.storage.interaction_rows import (
     interaction_from_row,
     new_interaction,
@@ -289,7 +290,7 @@ class SqlCreditStore:
                 .where(ledger_entries.c.workspace_id == workspace_id)
                 .order_by(ledger_entries.c.id)
             )
-            return [_entry(r) for r in rows]
+            return [ledger_entry(r) for r in rows]
 
     async def ledger_totals(self, ctx: CycleContext) -> LedgerTotals:
         async with self._db.write() as conn:  # a pending renewal is written first
@@ -322,17 +323,3 @@ class SqlCreditStore:
         if lock:
             query = query.with_for_update()
         return (await conn.execute(query)).first()
-
-
-def _entry(row: Any) -> LedgerEntry:
-    return LedgerEntry(
-        kind=EntryKind(row.kind),
-        bucket=Bucket(row.bucket),
-        delta=row.delta,
-        cycle_start=row.cycle_start,
-        at=utc(row.at),
-        pack_id=row.pack_id,
-        interaction_id=row.interaction_id,
-        member_id=row.member_id,
-        note=row.note,
-    )

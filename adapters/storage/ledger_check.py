@@ -8,11 +8,11 @@ snapshot from the first read to the end.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from adapters.storage.balance_rows import ledger_entry
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import (
     alerts,
@@ -24,7 +24,6 @@ from adapters.storage.tables import (
     workspaces,
 )
 from core.credits.interactions import InteractionState
-from core.credits.ledger import Bucket, EntryKind, LedgerEntry
 from core.credits.verify import (
     RollupFigures,
     RollupKey,
@@ -51,7 +50,7 @@ async def workspace_snapshot(
             metered=ws.mode == Mode.CLOUD.value,
             balance=await _balance(conn, workspace_id),
             entries=tuple(
-                _entry(r)
+                ledger_entry(r)
                 for r in await conn.execute(
                     select(ledger_entries)
                     .where(ledger_entries.c.workspace_id == workspace_id)
@@ -77,20 +76,6 @@ async def workspace_snapshot(
                 )
             ),
         )
-
-
-def _entry(row: Any) -> LedgerEntry:
-    return LedgerEntry(
-        kind=EntryKind(row.kind),
-        bucket=Bucket(row.bucket),
-        delta=row.delta,
-        cycle_start=row.cycle_start,
-        at=utc(row.at),
-        pack_id=row.pack_id,
-        interaction_id=row.interaction_id,
-        member_id=row.member_id,
-        note=row.note,
-    )
 
 
 async def _balance(conn: AsyncConnection, workspace_id: int) -> StoredBalance | None:
