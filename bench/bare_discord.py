@@ -31,23 +31,28 @@ def bare_client() -> discord.Client:
             return
         await message.reply(ANSWER, mention_author=False)
 
-    @client.event
-    async def on_ready() -> None:
-        print(f"bare bot ready in {len(client.guilds)} server(s)", flush=True)
-
     return client
 
 
-async def serve() -> None:
-    Route.BASE = os.environ["DISCORD_API_URL"].rstrip("/")
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
-    client = bare_client()
-    async with client:
-        await client.start(os.environ["DISCORD_BOT_TOKEN"])
+def serve_client(client: discord.Client, *, name: str) -> None:
+    """Run `client` against DISCORD_API_URL / DISCORD_GATEWAY_URL with DISCORD_BOT_TOKEN,
+    printing "`name` bot ready" once connected (what the benchmark waits for)."""
+
+    @client.event
+    async def on_ready() -> None:
+        print(f"{name} bot ready in {len(client.guilds)} server(s)", flush=True)
+
+    async def serve() -> None:
+        Route.BASE = os.environ["DISCORD_API_URL"].rstrip("/")
+        DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
+        async with client:
+            await client.start(os.environ["DISCORD_BOT_TOKEN"])
+
+    asyncio.run(serve())
 
 
 def main() -> None:
-    asyncio.run(serve())
+    serve_client(bare_client(), name="bare")
 
 
 if __name__ == "__main__":

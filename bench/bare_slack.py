@@ -28,11 +28,11 @@ def bare_app() -> AsyncApp:
     return app
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+def serve_bolt(bolt: AsyncApp, *, description: str | None) -> None:
+    """Serve `bolt` on `--port` as ours is served: /slack/events and /healthz over aiohttp."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--port", type=int, required=True)
     port = parser.parse_args().port
-    bolt = bare_app()
 
     async def events(request: web.Request) -> web.Response:
         return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
@@ -43,6 +43,10 @@ def main() -> None:
     web_app = web.Application()
     web_app.add_routes([web.post("/slack/events", events), web.get("/healthz", health)])
     web.run_app(web_app, host="127.0.0.1", port=port, print=None)
+
+
+def main() -> None:
+    serve_bolt(bare_app(), description=__doc__)
 
 
 if __name__ == "__main__":

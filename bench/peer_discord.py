@@ -7,20 +7,18 @@ gateway and REST fake settings as `bench.bare_discord`."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import time
 import warnings
 from typing import Any
 
-import yarl
 from openai import AsyncOpenAI
+
+from bench.bare_discord import serve_client
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", "'audioop' is deprecated", DeprecationWarning)
     import discord
-    from discord.gateway import DiscordWebSocket
-    from discord.http import Route
 
 STREAMING = " ⚪"  # after the text while the answer is still streaming
 SYSTEM = "You are a helpful Discord bot. Answer the user's question."
@@ -63,23 +61,11 @@ def peer_client() -> discord.Client:
                     await reply.edit(embed=embed)
                     last_edit = time.monotonic()
 
-    @client.event
-    async def on_ready() -> None:
-        print(f"peer bot ready in {len(client.guilds)} server(s)", flush=True)
-
     return client
 
 
-async def serve() -> None:
-    Route.BASE = os.environ["DISCORD_API_URL"].rstrip("/")
-    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["DISCORD_GATEWAY_URL"])
-    client = peer_client()
-    async with client:
-        await client.start(os.environ["DISCORD_BOT_TOKEN"])
-
-
 def main() -> None:
-    asyncio.run(serve())
+    serve_client(peer_client(), name="peer")
 
 
 if __name__ == "__main__":

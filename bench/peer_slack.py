@@ -7,16 +7,15 @@ does), then writes the final text into it. No database, no metering. Served the 
 
 from __future__ import annotations
 
-import argparse
 import os
 import time
 from typing import Any
 
-from aiohttp import web
 from openai import AsyncOpenAI
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
+
+from bench.bare_slack import serve_bolt
 
 PLACEHOLDER = ":hourglass_flowing_sand: Wait a second, please ..."
 WRITING = " ..."  # after the text while the answer is still streaming
@@ -54,20 +53,7 @@ def peer_app() -> AsyncApp:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--port", type=int, required=True)
-    port = parser.parse_args().port
-    bolt = peer_app()
-
-    async def events(request: web.Request) -> web.Response:
-        return await to_aiohttp_response(await bolt.async_dispatch(await to_bolt_request(request)))
-
-    async def health(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    web_app = web.Application()
-    web_app.add_routes([web.post("/slack/events", events), web.get("/healthz", health)])
-    web.run_app(web_app, host="127.0.0.1", port=port, print=None)
+    serve_bolt(peer_app(), description=__doc__)
 
 
 if __name__ == "__main__":
