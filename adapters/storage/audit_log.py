@@ -28,7 +28,7 @@ class SqlAuditLog:
         query = select(audit_log).where(a.workspace_id == workspace_id).order_by(a.id)
         if since is not None:
             query = query.where(a.at >= since.astimezone(UTC))
-        async with self._db.read() as conn:
+        async with self._db.read(offload=True) as conn:
             return [_record(r) for r in await conn.execute(query)]
 
 

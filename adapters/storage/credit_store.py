@@ -284,7 +284,7 @@ class SqlCreditStore:
             return balance
 
     async def ledger(self, workspace_id: int) -> list[LedgerEntry]:
-        async with self._db.read() as conn:
+        async with self._db.read(offload=True) as conn:
             rows = await conn.execute(
                 select(ledger_entries)
                 .where(ledger_entries.c.workspace_id == workspace_id)

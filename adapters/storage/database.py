@@ -26,7 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import aiosqlite
 from sqlalchemy import Table, event, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
@@ -40,6 +39,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
+from adapters.storage.sqlite_driver import SqliteConnection, connector
 from core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -160,9 +160,11 @@ class Database:
             yield conn
 
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
+    async def read(self, *, offload: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction; `offload`: its statements may scan much data (reports,
+        exports, verification), so on SQLite they run off the event loop."""
         async with _translate_errors(self), self._connection() as plain:
-            conn = await plain.execution_options(sqlite_begin="DEFERRED")
+            conn = await plain.execution_options(sqlite_begin="DEFERRED", sqlite_offload=offload)
             async with conn.begin():
                 yield conn
 
@@ -262,14 +264,13 @@ def open_database(
     that does not exist is refused (`DatabaseMissing`), never created."""
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
-        file = sqlite_file(url)
         engine = create_async_engine(
             url,
             echo=echo,
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_timeout=60,
-            **({} if create or file is None else {"async_creator": _existing_file(file)}),
+            async_creator=_sqlite_connector(sqlite_file(url), create=create),
         )
         _configure_sqlite(engine)
     else:
@@ -286,15 +287,15 @@ def open_database(
     return Database(engine, create=create)
 
 
-def _existing_file(file: Path) -> Callable[[], Awaitable[Any]]:
-    """Open the file read-write, never creating it (SQLite's `mode=rw`), even if it vanished
+def _sqlite_connector(file: Path | None, *, create: bool) -> Callable[[], Awaitable[Any]]:
+    """Connections that run quick statements in place (`sqlite_driver`). Without `create`
+    the file is opened read-write, never created (SQLite's `mode=rw`), even if it vanished
     after `Database` checked that it exists."""
-    uri = f"{file.as_uri()}?mode=rw"
-
-    def connect() -> Awaitable[Any]:
-        return aiosqlite.connect(uri, uri=True)
-
-    return connect
+    if file is None:
+        return connector(":memory:")
+    if create:
+        return connector(str(file))
+    return connector(f"{file.as_uri()}?mode=rw", uri=True)
 
 
 def _replace_dead_connections(engine: AsyncEngine, idle_check_after: float) -> None:
@@ -329,7 +330,7 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
         cursor = dbapi_connection.cursor()
         for pragma in (
             "journal_mode=WAL",
-            "busy_timeout=30000",
+            "busy_timeout=0",  # in place; `sqlite_driver` waits on its thread when locked
             "synchronous=NORMAL",
             "foreign_keys=ON",
         ):
@@ -338,8 +339,11 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(conn: Any) -> None:
-        mode = conn.get_execution_options().get("sqlite_begin", "IMMEDIATE")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        options = conn.get_execution_options()
+        driver = conn.connection.driver_connection
+        if isinstance(driver, SqliteConnection):
+            driver.offload = options.get("sqlite_offload", False)
+        conn.exec_driver_sql(f"BEGIN {options.get('sqlite_begin', 'IMMEDIATE')}")
 
 
 def utc(value: datetime) -> datetime:

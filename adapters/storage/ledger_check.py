@@ -40,7 +40,7 @@ async def workspace_snapshot(
     db: Database, workspace_id: int, *, now: datetime
 ) -> WorkspaceSnapshot:
     """Everything `core.credits.verify.verify` needs about one workspace, read consistently."""
-    async with db.read() as conn:
+    async with db.read(offload=True) as conn:
         if not db.is_sqlite:  # the first statement of the transaction fixes its snapshot
             await conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY"))
         ws = (await conn.execute(select(workspaces).where(workspaces.c.id == workspace_id))).one()

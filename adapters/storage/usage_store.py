@@ -46,7 +46,7 @@ class SqlUsageStore:
     async def usage(self, ctx: CycleContext, *, since: date, until: date) -> UsageFigures:
         r = usage_rollup.c
         window = (r.workspace_id == ctx.workspace_id, r.day >= since, r.day <= until)
-        async with self._db.read() as conn:
+        async with self._db.read(offload=True) as conn:
             by_member = await _by_member(conn, ctx.workspace_id, window)
             days = {
                 row.day: (int(row.credits), int(row.n))
