@@ -43,6 +43,21 @@ class InMemoryThreads:
             self.threads[(workspace_id, platform, key)] = found
         return found
 
+    async def resume_thread(
+        self,
+        *,
+        workspace_id: int,
+        platform: Platform,
+        key: str,
+        project: str | None,
+        now: datetime,
+        history: int,
+    ) -> tuple[Thread, list[Turn]]:
+        thread = await self.open_thread(
+            workspace_id=workspace_id, platform=platform, key=key, project=project, now=now
+        )
+        return thread, await self.turns(thread.id, limit=history)
+
     async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
         return self.threads.get((workspace_id, platform, key))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -18,7 +19,7 @@ from core.work.model import (
     WorkItem,
     parse_item_key,
 )
-from core.work.ports import ChangeResult, ItemChange, ItemPage, NewItem
+from core.work.ports import ChangeResult, ItemChange, ItemPage, ItemTally, NewItem
 
 _RANK = {p: rank for rank, p in enumerate(Priority)}
 
@@ -71,6 +72,10 @@ class InMemoryWorkItemStore:
         found.sort(key=lambda i: i.updated_at, reverse=True)
         found.sort(key=lambda i: _RANK[i.priority])
         return ItemPage(items=tuple(found[: max(limit, 0)]), total=len(found))
+
+    async def tally(self, workspace_id: int, where: ItemFilter) -> ItemTally:
+        every = (await self.find(workspace_id, where, limit=1_000_000)).items
+        return ItemTally(Counter((i.state, i.priority, i.type) for i in every))
 
     async def create(self, workspace_id: int, item: NewItem) -> WorkItem:
         tracker = self._tracker(workspace_id)

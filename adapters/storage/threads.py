@@ -23,10 +23,30 @@ class SqlThreadStore:
         self, *, workspace_id: int, platform: Platform, key: str, project: str | None, now: datetime
     ) -> Thread:
         """The thread under `key`, created on first use (concurrent first uses make one)."""
+        thread, _ = await self.resume_thread(
+            workspace_id=workspace_id,
+            platform=platform,
+            key=key,
+            project=project,
+            now=now,
+            history=0,
+        )
+        return thread
+
+    async def resume_thread(
+        self,
+        *,
+        workspace_id: int,
+        platform: Platform,
+        key: str,
+        project: str | None,
+        now: datetime,
+        history: int,
+    ) -> tuple[Thread, list[Turn]]:
         async with self._db.read() as conn:
             found = await _thread(conn, workspace_id, platform, key)
-        if found is not None:
-            return found
+            if found is not None:
+                return found, await _latest_turns(conn, found.id, history)
         async with self._db.write() as conn:
             await conn.execute(
                 self._db.insert(threads)
@@ -40,8 +60,8 @@ class SqlThreadStore:
                 .on_conflict_do_nothing()
             )
             created = await _thread(conn, workspace_id, platform, key)
-        assert created is not None
-        return created
+            assert created is not None
+            return created, await _latest_turns(conn, created.id, history)  # another's, if it won
 
     async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
         async with self._db.read() as conn:
@@ -58,14 +78,16 @@ class SqlThreadStore:
         if limit <= 0:
             return []
         async with self._db.read() as conn:
-            rows = await conn.execute(
-                select(turns)
-                .where(turns.c.thread_id == thread_id)
-                .order_by(turns.c.id.desc())
-                .limit(limit)
-            )
-            latest = [_turn(r) for r in rows]
-        return latest[::-1]
+            return await _latest_turns(conn, thread_id, limit)
+
+
+async def _latest_turns(conn: AsyncConnection, thread_id: int, limit: int) -> list[Turn]:
+    if limit <= 0:
+        return []
+    rows = await conn.execute(
+        select(turns).where(turns.c.thread_id == thread_id).order_by(turns.c.id.desc()).limit(limit)
+    )
+    return [_turn(r) for r in rows][::-1]
 
 
 async def insert_turns(conn: AsyncConnection, added: Sequence[Turn]) -> None:

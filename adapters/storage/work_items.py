@@ -26,7 +26,7 @@ from core.work.model import (
     WorkItem,
     parse_item_key,
 )
-from core.work.ports import ChangeResult, ItemChange, ItemPage, NewItem
+from core.work.ports import ChangeResult, ItemChange, ItemPage, ItemTally, NewItem
 
 _CLOSED = (ItemState.DONE.value, ItemState.CANCELLED.value)
 _URGENT_FIRST = case(
@@ -55,13 +55,30 @@ class SqlWorkItemStore:
         matching = _conditions(workspace_id, where)
         async with self._db.read() as conn:
             total = await conn.scalar(select(func.count()).select_from(work_items).where(*matching))
+            if limit <= 0 or not total:
+                return ItemPage(items=(), total=int(total or 0))
             rows = await conn.execute(
                 select(work_items)
                 .where(*matching)
                 .order_by(_URGENT_FIRST, w.updated_at.desc(), w.project, w.number)
-                .limit(max(limit, 0))
+                .limit(limit)
             )
-            return ItemPage(items=tuple(_item(r) for r in rows), total=int(total or 0))
+            return ItemPage(items=tuple(_item(r) for r in rows), total=int(total))
+
+    async def tally(self, workspace_id: int, where: ItemFilter) -> ItemTally:
+        w = work_items.c
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(w.state, w.priority, w.type, func.count())
+                .where(*_conditions(workspace_id, where))
+                .group_by(w.state, w.priority, w.type)
+            )
+            return ItemTally(
+                {
+                    (ItemState(state), Priority(priority), ItemType(kind)): int(count)
+                    for state, priority, kind, count in rows
+                }
+            )
 
     async def create(self, workspace_id: int, item: NewItem) -> WorkItem:
         project = item.project.strip().upper()

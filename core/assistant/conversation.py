@@ -147,14 +147,14 @@ class Assistant:
     async def _answer(
         self, request: AskAI, on_text: OnText | None, on_tool: OnTool | None
     ) -> Answer:
-        thread = await self._threads.open_thread(
+        thread, earlier = await self._threads.resume_thread(
             workspace_id=request.workspace.id,
             platform=request.platform,
             key=request.thread_key,
             project=request.project,
             now=self._clock.now(),
+            history=self._policy.history_turns,
         )
-        earlier = await self._threads.turns(thread.id, limit=self._policy.history_turns)
         try:
             exchange = await self._converse(request, thread, earlier, on_text, on_tool)
         except ProviderError as exc:

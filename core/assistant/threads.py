@@ -41,6 +41,20 @@ class ThreadStore(Protocol):
         """The thread under `key`, created on first use."""
         ...
 
+    async def resume_thread(
+        self,
+        *,
+        workspace_id: int,
+        platform: Platform,
+        key: str,
+        project: str | None,
+        now: datetime,
+        history: int,
+    ) -> tuple[Thread, list[Turn]]:
+        """`open_thread` and its latest `history` turns (oldest first), read together: one
+        read for a thread that exists, one write for a new one (what an answer starts with)."""
+        ...
+
     async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
         """The thread under `key` if one was opened (a platform follows up only known threads)."""
         ...

@@ -3,10 +3,11 @@ REST API) later; the assistant's tools only see this."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from core.errors import InvalidInput
 from core.work.model import (
@@ -27,6 +28,33 @@ from core.work.model import (
 class ItemPage:
     items: tuple[WorkItem, ...]  # at most the limit asked for, most relevant first
     total: int  # how many matched in all
+
+
+@dataclass(frozen=True)
+class ItemTally:
+    """How many items matched, by state, priority and type together (one read gives every
+    breakdown a summary shows)."""
+
+    groups: Mapping[tuple[ItemState, Priority, ItemType], int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.groups.values())
+
+    def by_state(self) -> Counter[ItemState]:
+        return self._by(0)
+
+    def by_priority(self) -> Counter[Priority]:
+        return self._by(1)
+
+    def by_type(self) -> Counter[ItemType]:
+        return self._by(2)
+
+    def _by(self, part: int) -> Counter[Any]:
+        counts: Counter[Any] = Counter()
+        for group, count in self.groups.items():
+            counts[group[part]] += count
+        return counts
 
 
 @dataclass(frozen=True)
@@ -115,6 +143,10 @@ class WorkItemStore(Protocol):
     async def sprints(self, workspace_id: int, project: str | None = None) -> list[Sprint]: ...
 
     async def find(self, workspace_id: int, where: ItemFilter, *, limit: int) -> ItemPage: ...
+
+    async def tally(self, workspace_id: int, where: ItemFilter) -> ItemTally:
+        """How many items match `where`, by state, priority and type."""
+        ...
 
     async def create(self, workspace_id: int, item: NewItem) -> WorkItem: ...
 

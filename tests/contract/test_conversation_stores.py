@@ -187,6 +187,35 @@ async def test_turns_are_the_latest_ones_oldest_first(stores: Stores) -> None:
     assert await stores.threads.turns(other.id, limit=20) == []
 
 
+async def test_resuming_a_thread_opens_it_with_its_latest_turns(stores: Stores) -> None:
+    where = {"workspace_id": stores.workspace, "platform": Platform.SLACK, "key": "R1"}
+    new, none = await stores.threads.resume_thread(**where, project="WEB", now=T0, history=20)
+    assert (new, none) == (Thread(new.id, stores.workspace, Platform.SLACK, "R1", "WEB", T0), [])
+    written = [
+        Turn(new.id, TurnSpeaker.MEMBER, f"question {n}", stores.members[0], T0 + timedelta(n))
+        for n in range(4)
+    ]
+    await stores.threads.add_turns(*written)
+    again, latest = await stores.threads.resume_thread(
+        **where, project="OPS", now=T0 + timedelta(days=9), history=3
+    )
+    assert again == new  # the project and time it was opened with stay
+    assert latest == written[1:]
+    other, theirs = await stores.threads.resume_thread(
+        **{**where, "workspace_id": stores.other}, project=None, now=T0, history=20
+    )
+    assert other.id != new.id
+    assert theirs == []
+
+
+async def test_concurrent_first_resumes_of_a_thread_open_one_thread(stores: Stores) -> None:
+    where = {"workspace_id": stores.workspace, "platform": Platform.SLACK, "key": "busy"}
+    opened = await asyncio.gather(
+        *(stores.threads.resume_thread(**where, project=None, now=T0, history=5) for _ in range(10))
+    )
+    assert len({thread.id for thread, _ in opened}) == 1
+
+
 # Proposed actions
 
 NEW_BUG = ProposalDraft(

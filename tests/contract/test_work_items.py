@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -234,6 +235,19 @@ async def test_every_filter_narrows_the_items(
     assert {item.key for item in page.items} == keys
     assert page.total == len(keys)
     assert (await t.store.find(t.other, where, limit=100)).total == 0
+    tally = await t.store.tally(t.workspace, where)  # the same matches, counted in groups
+    assert tally.groups == Counter((i.state, i.priority, i.type) for i in page.items)
+    assert (await t.store.tally(t.other, where)).total == 0
+
+
+async def test_a_tally_counts_by_state_priority_and_type(tracker: Tracker) -> None:
+    t = await _loaded(tracker)
+    tally = await t.store.tally(t.workspace, ItemFilter(project="WEB"))
+    web = [i for i in SMALL.items if i.project == "WEB"]
+    assert tally.total == len(web) == 4
+    assert tally.by_state() == Counter(i.state for i in web)
+    assert tally.by_priority() == Counter(i.priority for i in web)
+    assert tally.by_type() == Counter(i.type for i in web)
 
 
 async def test_a_bad_key_in_the_filter_is_refused(tracker: Tracker) -> None:

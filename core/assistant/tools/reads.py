@@ -6,16 +6,16 @@ every bounded list says how many it left out, so no count is read off a shortene
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import replace
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
 
 from core.assistant.tools.calendar import current_sprint
 from core.assistant.tools.filters import ToolContext, bounded_int, item_filter, project_of
 from core.errors import InvalidInput
 from core.work.model import ItemFilter, ItemState, ItemType, Priority, WorkItem
-from core.work.ports import WorkItemStore
+from core.work.ports import ItemTally, WorkItemStore
 
+Choice = TypeVar("Choice", ItemState, Priority, ItemType)
 LIST_LIMIT = 50  # the most items one listing may ask for (the tool's schema says so too)
 
 
@@ -36,7 +36,7 @@ async def count_items(
     store: WorkItemStore, args: Mapping[str, Any], ctx: ToolContext
 ) -> dict[str, Any]:
     where = item_filter(args, ctx)
-    counts = await _counts(store, ctx, by_state(where))
+    counts = _state_counts(await store.tally(ctx.workspace_id, where), where)
     return {"total": sum(counts.values()), "by_state": counts, "filters": _described(where)}
 
 
@@ -56,26 +56,19 @@ async def list_items(
         "filters": _described(where),
     }
     if page.total > len(page.items):
-        result["by_state"] = await _counts(store, ctx, by_state(where))
+        result["by_state"] = _state_counts(await store.tally(ctx.workspace_id, where), where)
     return result
 
 
-async def _counts(
-    store: WorkItemStore, ctx: ToolContext, variants: Mapping[str, ItemFilter]
-) -> dict[str, int]:
-    """How many items match each named filter (none left out); zero counts are omitted."""
-    counts = {}
-    for name, where in variants.items():
-        page = await store.find(ctx.workspace_id, where, limit=0)
-        if page.total:
-            counts[name] = page.total
-    return counts
+def _counts(counts: Mapping[Choice, int], order: Iterable[Choice]) -> dict[str, int]:
+    """Counts by name in `order` (every item counted once); zero counts are omitted."""
+    return {choice.value: counts[choice] for choice in order if counts.get(choice)}
 
 
-def by_state(where: ItemFilter) -> dict[str, ItemFilter]:
-    """`where` narrowed to each state it allows."""
+def _state_counts(tally: ItemTally, where: ItemFilter) -> dict[str, int]:
+    """Counts by each state `where` allows."""
     states = [s for s in where.states or ItemState if s.is_open or not where.open_only]
-    return {s.value: replace(where, states=(s,)) for s in states}
+    return _counts(tally.by_state(), states)
 
 
 def _require_project(args: Mapping[str, Any], ctx: ToolContext) -> str:
@@ -92,19 +85,16 @@ async def project_summary(
     the most urgent open items with how many more are open."""
     project = _require_project(args, ctx)
     every = ItemFilter(project=project)
+    tally = await store.tally(ctx.workspace_id, every)
     urgent = await store.find(
         ctx.workspace_id, ItemFilter(project=project, open_only=True), limit=min(5, max_items)
     )
     return {
         "project": project,
-        "total": (await store.find(ctx.workspace_id, every, limit=0)).total,
-        "by_state": await _counts(store, ctx, by_state(every)),
-        "by_priority": await _counts(
-            store, ctx, {p.value: replace(every, priorities=(p,)) for p in Priority}
-        ),
-        "by_type": await _counts(
-            store, ctx, {t.value: replace(every, types=(t,)) for t in ItemType}
-        ),
+        "total": tally.total,
+        "by_state": _state_counts(tally, every),
+        "by_priority": _counts(tally.by_priority(), Priority),
+        "by_type": _counts(tally.by_type(), ItemType),
         "current_sprint": current_sprint(await store.sprints(ctx.workspace_id, project), ctx.today),
         "open_total": urgent.total,
         "most_urgent_open": [item_brief(i) for i in urgent.items],
