@@ -31,15 +31,19 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 from bench.pipeline import (
+    GROWTH_IN_FLIGHT,
     Level,
     Lost,
     Run,
     cli,
     database,
+    grow,
+    growth_marks,
     machine,
     measured,
     process,
@@ -195,7 +199,7 @@ async def bots(database_url: str, workdir: Path, *, interval: float) -> AsyncIte
             raise
 
 
-async def bench(database_url: str, *, quick: bool, interval: float) -> None:
+async def bench(database_url: str, *, quick: bool, interval: float, answers: int) -> None:
     rows: list[Level] = []
     with tempfile.TemporaryDirectory() as tmp:
         async with bots(database_url, Path(tmp), interval=interval) as running:
@@ -218,14 +222,26 @@ async def bench(database_url: str, *, quick: bool, interval: float) -> None:
                 rows.append(Level(runs["bare"], runs["peer"], runs["ours"]))
                 print(f"  {level} in flight: done", file=sys.stderr, flush=True)
             after: dict[str, float] = {bot.kind: rss_mib(bot.pid) for bot in running}
-    answers = sum(len(row.ours.replies) for row in rows) + len(LEVELS) * 20
+            done = sum(len(row.ours.replies) for row in rows) + len(LEVELS) * 20
+            growth = [
+                await grow(
+                    bot.kind,
+                    bot.pid,
+                    done,
+                    growth_marks(answers),
+                    partial(drive, bot.fake, kind=bot.kind, level=GROWTH_IN_FLIGHT, name="grow"),
+                )
+                for bot in (peer, ours)
+                if answers
+            ]
     report(
         rows,
         bare=(BARE_HEADER, bare_line),
         peer=(PEER_HEADER, peer_line),
         idle=idle,
         after=after,
-        answers=answers,
+        answers=done,
+        growth=growth,
     )
 
 
@@ -266,6 +282,13 @@ def peer_line(peer: Run, mine: Run) -> str:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer events per level")
+    parser.add_argument(
+        "--answers",
+        type=int,
+        default=None,
+        help="answers each of ours and the peer give for the memory table, RSS read at a "
+        "fifth and at the end (default 10000; 1000 with --quick; 0: no memory table)",
+    )
     parser.add_argument("--postgres", metavar="URL", help="run the bot on this PostgreSQL server")
     parser.add_argument(
         "--interval", type=float, default=1.0, help="seconds between a streamed answer's edits"
@@ -274,7 +297,7 @@ def main(argv: list[str] | None = None) -> None:
     print(machine("Discord pipeline", postgres=bool(args.postgres)))
     with database(args.postgres) as url:
         try:
-            asyncio.run(bench(url, quick=args.quick, interval=args.interval))
+            asyncio.run(bench(url, quick=args.quick, interval=args.interval, answers=args.answers))
         except Lost as lost:
             raise SystemExit(str(lost)) from None
 

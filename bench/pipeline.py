@@ -57,6 +57,44 @@ class Level:
 Line = Callable[[Run, Run], str]  # (theirs, ours) -> one table row
 
 
+@dataclass(frozen=True)
+class Growth:
+    """A bot's RSS as it answered more and more: (answers so far, MiB) at each mark."""
+
+    kind: str
+    marks: list[tuple[int, float]]
+
+    @property
+    def growth(self) -> float:
+        """From the first mark to the last, as a fraction of the first."""
+        (_, first), (_, last) = self.marks[0], self.marks[-1]
+        return (last - first) / first
+
+
+GROWTH_TARGET = 0.10  # RSS growth between the first and the last mark (issue 13)
+GROWTH_IN_FLIGHT = 20
+
+
+async def grow(
+    kind: str, pid: int, answered: int, marks: Sequence[int], drive: Callable[..., Awaitable[Run]]
+) -> Growth:
+    """Drive the bot (`drive(events=n)` sends n events, `GROWTH_IN_FLIGHT` at a time) from
+    `answered` answers so far up to each mark, reading its RSS at each."""
+    at = []
+    for mark in marks:
+        if mark > answered:
+            await drive(events=mark - answered)
+            answered = mark
+        at.append((answered, rss_mib(pid)))
+        print(f"  {kind}: {answered} answers, {at[-1][1]:.0f} MiB", file=sys.stderr, flush=True)
+    return Growth(kind, at)
+
+
+def growth_marks(answers: int) -> tuple[int, int]:
+    """Where RSS is read: a fifth of the way (2,000 of 10,000) and at the end."""
+    return answers // 5, answers
+
+
 def report(
     rows: Sequence[Level],
     *,
@@ -65,15 +103,35 @@ def report(
     idle: Mapping[str, float],
     after: Mapping[str, float],
     answers: int,
+    growth: Sequence[Growth] = (),
 ) -> None:
-    """The three tables of a pipeline run: against the bare app, against the peer, memory;
-    `bare` and `peer` are each table's header and row."""
+    """The tables of a pipeline run: against the bare app, against the peer, memory, and
+    memory as answers accumulate; `bare` and `peer` are each table's header and row."""
     for (header, line), theirs in ((bare, "bare"), (peer, "peer")):
         print(header)
         for row in rows:
             print(line(getattr(row, theirs), row.ours))
         print()
     print(memory_table(idle, after, answers))
+    if growth:
+        print()
+        print(growth_table(growth))
+
+
+def growth_table(growth: Sequence[Growth]) -> str:
+    marks = [answered for answered, _ in growth[0].marks]
+    first, last = marks[0], marks[-1]
+    rows = [
+        "| bot | "
+        + " | ".join(f"RSS after {m:,} answers" for m in marks)
+        + f" | growth {first:,} → {last:,} (≤{GROWTH_TARGET:.0%}) |",
+        "|---|" + "---|" * (len(marks) + 1),
+    ]
+    for g in growth:
+        sizes = " | ".join(f"{mib:.0f} MiB" for _, mib in g.marks)
+        met = g.growth <= GROWTH_TARGET
+        rows.append(f"| {g.kind} | {sizes} | {g.growth:+.1%} ({verdict(met)}) |")
+    return "\n".join(rows)
 
 
 class Lost(Exception):

@@ -34,17 +34,21 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import ExitStack, asynccontextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import aiohttp
 
 from bench.pipeline import (
+    GROWTH_IN_FLIGHT,
     Level,
     Lost,
     Run,
     cli,
     database,
+    grow,
+    growth_marks,
     machine,
     measured,
     process,
@@ -212,7 +216,7 @@ async def servers(database_url: str, workdir: Path) -> AsyncIterator[tuple[list[
                 raise
 
 
-async def bench(database_url: str, *, quick: bool) -> None:
+async def bench(database_url: str, *, quick: bool, answers: int) -> None:
     rows: list[Level] = []
     with tempfile.TemporaryDirectory() as tmp:
         async with servers(database_url, Path(tmp)) as (apps, slack):
@@ -232,14 +236,26 @@ async def bench(database_url: str, *, quick: bool) -> None:
                 rows.append(Level(runs["bare"], runs["peer"], runs["ours"]))
                 print(f"  {level} in flight: done", file=sys.stderr, flush=True)
             after: dict[str, float] = {app.kind: rss_mib(app.pid) for app in apps}
-    answers = sum(len(row.ours.replies) for row in rows) + len(LEVELS) * 20
+            done = sum(len(row.ours.replies) for row in rows) + len(LEVELS) * 20
+            growth = [
+                await grow(
+                    app.kind,
+                    app.pid,
+                    done,
+                    growth_marks(answers),
+                    partial(drive, app, slack, level=GROWTH_IN_FLIGHT, name="grow"),
+                )
+                for app in (peer, ours)
+                if answers
+            ]
     report(
         rows,
         bare=(BARE_HEADER, bare_line),
         peer=(PEER_HEADER, peer_line),
         idle=idle,
         after=after,
-        answers=answers,
+        answers=done,
+        growth=growth,
     )
 
 
@@ -289,12 +305,21 @@ def peer_line(peer: Run, mine: Run) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="fewer events per level")
+    parser.add_argument(
+        "--answers",
+        type=int,
+        default=None,
+        help="answers each of ours and the peer give for the memory table, RSS read at a "
+        "fifth and at the end (default 10000; 1000 with --quick; 0: no memory table)",
+    )
     parser.add_argument("--postgres", metavar="URL", help="run the bot on this PostgreSQL server")
     args = parser.parse_args()
+    if args.answers is None:
+        args.answers = 1000 if args.quick else 10_000
     print(machine("Slack pipeline", postgres=bool(args.postgres)))
     with database(args.postgres) as url:
         try:
-            asyncio.run(bench(url, quick=args.quick))
+            asyncio.run(bench(url, quick=args.quick, answers=args.answers))
         except Lost as lost:
             raise SystemExit(str(lost)) from None
 

@@ -101,11 +101,14 @@ class PoolBusy(CreditsUnavailable):
 
 
 class RateLimited(CreditsUnavailable):
-    def __init__(self, *, workspace: str, per_minute: int) -> None:
-        super().__init__(
-            f"workspace {workspace!r} reached its limit of {per_minute} AI requests a minute; "
-            "try again in a moment"
+    def __init__(self, *, workspace: str, per_minute: int, member: str | None = None) -> None:
+        reached = (
+            f"workspace {workspace!r} reached its limit of {per_minute} AI requests a minute"
+            if member is None
+            else f"{member} reached the limit of {per_minute} AI requests a minute for one "
+            f"member of workspace {workspace!r}"
         )
+        super().__init__(f"{reached}; try again in a moment")
         self.per_minute = per_minute
 
 

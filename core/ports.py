@@ -38,10 +38,13 @@ class CycleContext:
 
 @dataclass(frozen=True)
 class RateWindow:
-    """At most `limit` interactions of the workspace created since `since`, this one included."""
+    """At most `limit` interactions of the workspace created since `since`, this one included,
+    and at most `member_limit` of them by the member asking (one member's flood leaves room
+    for the others)."""
 
     limit: int
     since: datetime
+    member_limit: int | None = None
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,7 @@ class HoldStatus(enum.StrEnum):
     INSUFFICIENT = "insufficient"
     MEMBER_CAP = "member_cap"
     RATE_LIMITED = "rate_limited"
+    MEMBER_RATE_LIMITED = "member_rate_limited"
 
 
 @dataclass(frozen=True)

@@ -205,6 +205,10 @@ class InMemoryStore:
                 if used + request.amount > request.member_cap:
                     return HoldOutcome(HoldStatus.MEMBER_CAP, None, None)
             rate = request.rate
+            if rate is not None and rate.member_limit is not None:
+                mine = self._started_since(ctx.workspace_id, rate.since, request.member_id)
+                if mine >= rate.member_limit:
+                    return HoldOutcome(HoldStatus.MEMBER_RATE_LIMITED, None, None)
             if rate is not None and self._started_since(ctx.workspace_id, rate.since) >= rate.limit:
                 return HoldOutcome(HoldStatus.RATE_LIMITED, None, None)
             pool = self._renewed(ctx)
@@ -232,11 +236,15 @@ class InMemoryStore:
             self.interactions[(ctx.workspace_id, request.key)] = interaction
             return HoldOutcome(HoldStatus.HELD, interaction, None)
 
-    def _started_since(self, workspace_id: int, since: datetime) -> int:
+    def _started_since(
+        self, workspace_id: int, since: datetime, member_id: int | None = None
+    ) -> int:
         return sum(
             1
             for i in self.interactions.values()
-            if i.workspace_id == workspace_id and i.created_at >= since
+            if i.workspace_id == workspace_id
+            and i.created_at >= since
+            and member_id in (None, i.member_id)
         )
 
     def _member_used(self, ctx: CycleContext, member_id: int | None) -> int:

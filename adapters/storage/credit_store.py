@@ -52,6 +52,7 @@ from core.ports import (
     HoldRequest,
     HoldStatus,
     PackSource,
+    RateWindow,
     SettleRequest,
 )
 
@@ -117,15 +118,25 @@ class SqlCreditStore:
             short = await locked_balance(conn, ctx)
         elif not request.amount and rate is not None:
             await lock_balance_row(conn, ctx.workspace_id)  # unmetered: nothing to reserve
-        if (
-            rate is not None
-            and await started_since(conn, ctx.workspace_id, rate.since) > rate.limit
-        ):
-            raise _Refused(HoldOutcome(HoldStatus.RATE_LIMITED, None, None))
+        if rate is not None:
+            await self._within_rate(conn, request, rate)
         if short is not None:
             if short.available < request.amount:
                 raise _Refused(HoldOutcome(HoldStatus.INSUFFICIENT, None, short))
             await store_balance(conn, ctx.workspace_id, reserved=short.reserved + request.amount)
+
+    async def _within_rate(
+        self, conn: AsyncConnection, request: HoldRequest, rate: RateWindow
+    ) -> None:
+        """Refuse past the member's share, then past the workspace's limit (this hold is
+        counted: it was inserted in this transaction)."""
+        workspace_id, member_id = request.ctx.workspace_id, request.member_id
+        if rate.member_limit is not None and member_id is not None:
+            mine = await started_since(conn, workspace_id, rate.since, member_id=member_id)
+            if mine > rate.member_limit:
+                raise _Refused(HoldOutcome(HoldStatus.MEMBER_RATE_LIMITED, None, None))
+        if await started_since(conn, workspace_id, rate.since) > rate.limit:
+            raise _Refused(HoldOutcome(HoldStatus.RATE_LIMITED, None, None))
 
     async def _reserve(self, conn: AsyncConnection, request: HoldRequest) -> bool:
         """The fast path: one conditional UPDATE when the stored cycle is current."""

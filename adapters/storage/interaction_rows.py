@@ -130,15 +130,21 @@ async def settled_before(conn: AsyncConnection, request: SettleRequest) -> Charg
     return Charge(interaction_from_row(row), split, balance, (), duplicate=True)
 
 
-async def started_since(conn: AsyncConnection, workspace_id: int, since: datetime) -> int:
-    """Interactions of the workspace created since `since`, this transaction's included.
+async def started_since(
+    conn: AsyncConnection, workspace_id: int, since: datetime, *, member_id: int | None = None
+) -> int:
+    """Interactions of the workspace (of one member of it) created since `since`, this
+    transaction's included.
 
     Rate limits call it as a statement of its own once the balance lock is held: on
     PostgreSQL (READ COMMITTED) its snapshot then has every hold that committed before.
     """
-    total = await conn.scalar(
+    query = (
         select(func.count())
         .select_from(interactions)
         .where(interactions.c.workspace_id == workspace_id, interactions.c.created_at >= since)
     )
+    if member_id is not None:
+        query = query.where(interactions.c.member_id == member_id)
+    total = await conn.scalar(query)
     return int(total or 0)

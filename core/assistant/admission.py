@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
+import math
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 
@@ -24,12 +25,20 @@ __all__ = ["PriorityGate", "RateLimited", "RateLimits"]
 
 
 class RateLimits:
-    def __init__(self, *, per_minute: Mapping[Plan, int]) -> None:
+    def __init__(self, *, per_minute: Mapping[Plan, int], member_share: float = 1.0) -> None:
         self._per_minute = per_minute
+        self._member_share = member_share
 
     def per_minute(self, workspace: Workspace) -> int | None:
         """The AI requests a minute the workspace's plan allows; None for no limit."""
         return self._per_minute.get(workspace.plan)
+
+    def per_member_minute(self, workspace: Workspace) -> int | None:
+        """The share of them one member may take (at least one); None for no limit."""
+        limit = self.per_minute(workspace)
+        if limit is None or self._member_share >= 1:
+            return None
+        return max(1, math.ceil(limit * self._member_share))
 
 
 class PriorityGate:

@@ -128,6 +128,9 @@ class Assistant:
             key=request.event_id,
             member=request.member,
             per_minute=self._limits.per_minute(request.workspace) if self._limits else None,
+            per_member_minute=(
+                self._limits.per_member_minute(request.workspace) if self._limits else None
+            ),
         )
         if hold.duplicate:
             return Answer("", InteractionType.SIMPLE_QUESTION, TokenUsage(), None, (), "", True)

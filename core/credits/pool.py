@@ -100,13 +100,15 @@ class CreditPool:
         key: str,
         member: Member | None,
         per_minute: int | None = None,
+        per_member_minute: int | None = None,
     ) -> Hold:
         """Hold credits for one AI answer; the same key returns the earlier hold.
 
         Refuses only when the pool is really exhausted; while answers in flight hold the
         last credits it waits (backing off) for them to settle or be released. With
         `per_minute`, the hold itself refuses (`RateLimited`) once the workspace started
-        that many interactions in the last minute, atomically with the other holds.
+        that many interactions in the last minute, atomically with the other holds, and
+        with `per_member_minute` once the member started that many of them.
         """
         _check_key(key)
         if member is not None and member.workspace_id != workspace.id:
@@ -114,7 +116,14 @@ class CreditPool:
         waited, pause, swept = timedelta(0), self._policy.first_poll, False
         while True:
             ctx = self.context(workspace)
-            request = self._hold_request(ctx, workspace, key, member, per_minute)
+            request = self._hold_request(
+                ctx,
+                workspace,
+                key,
+                member,
+                per_minute=per_minute,
+                per_member_minute=per_member_minute,
+            )
             outcome = await self._store.hold(request)
             if outcome.interaction is not None:
                 duplicate = outcome.status is HoldStatus.DUPLICATE
@@ -122,6 +131,14 @@ class CreditPool:
             if outcome.status is HoldStatus.RATE_LIMITED:
                 assert per_minute is not None
                 raise RateLimited(workspace=workspace.name, per_minute=per_minute)
+            if outcome.status is HoldStatus.MEMBER_RATE_LIMITED:
+                assert per_member_minute is not None
+                assert member is not None
+                raise RateLimited(
+                    workspace=workspace.name,
+                    per_minute=per_member_minute,
+                    member=member.display_name,
+                )
             self._refuse_if_final(ctx, workspace, member, outcome)
             if not swept:
                 swept = True
@@ -139,7 +156,9 @@ class CreditPool:
         workspace: Workspace,
         key: str,
         member: Member | None,
+        *,
         per_minute: int | None,
+        per_member_minute: int | None,
     ) -> HoldRequest:
         metered = workspace.metered
         return HoldRequest(
@@ -149,7 +168,13 @@ class CreditPool:
             amount=self._pricing.minimum if metered else 0,
             member_cap=member.monthly_cap if (member and metered) else None,
             expires_at=ctx.now + self._policy.hold_ttl,
-            rate=None if per_minute is None else RateWindow(per_minute, ctx.now - RATE_WINDOW),
+            rate=None
+            if per_minute is None
+            else RateWindow(
+                per_minute,
+                ctx.now - RATE_WINDOW,
+                member_limit=per_member_minute if member is not None else None,
+            ),
         )
 
     def _refuse_if_final(

@@ -30,10 +30,15 @@ from tests.databases import fresh_database
 
 BURST = 30
 FREE_LIMIT = 10  # the default for the free plan
-ANSWERED, LIMITED = "answered", "rate limited"
+MEMBER_SHARE = 5  # half of it (SETGET_RATE_LIMIT_MEMBER_SHARE)
+ANSWERED, LIMITED, MEMBER_LIMITED = "answered", "rate limited", "member rate limited"
 REFUSAL = (  # the words people have always been told
     f"workspace {{name!r}} reached its limit of {FREE_LIMIT} AI requests a minute; "
     "try again in a moment"
+)
+MEMBER_REFUSAL = (
+    f"{{member}} reached the limit of {MEMBER_SHARE} AI requests a minute for one member of "
+    "workspace {name!r}; try again in a moment"
 )
 
 
@@ -49,14 +54,21 @@ async def replica(url: str, *, migrate: bool = False) -> AsyncIterator[App]:
         await db.dispose()
 
 
-async def burst(app: App, workspace: Workspace, *, name: str, count: int) -> list[str]:
-    """`count` questions of one member at once, as mentions arriving together would."""
-    member = await app.workspace_store.ensure_member(workspace.id, Platform.SLACK, "U1", "ann")
+async def burst(
+    app: App, workspace: Workspace, *, name: str, count: int, members: int = 3
+) -> list[str]:
+    """`count` questions at once from `members` members in turn, as mentions arriving
+    together would."""
+    people = [
+        await app.workspace_store.ensure_member(workspace.id, Platform.SLACK, f"U{n}", f"m{n}")
+        for n in range(members)
+    ]
     assistant = conversations_with(
         app, ScriptedModel([text_reply("ok", tokens=(10, 1)) for _ in range(count)])
     ).assistant
 
     async def question(i: int) -> str:
+        member = people[i % members]
         request = AskAI(
             workspace=workspace,
             member=member,
@@ -68,7 +80,13 @@ async def burst(app: App, workspace: Workspace, *, name: str, count: int) -> lis
         try:
             await assistant.ask(request)
         except RateLimited as exc:
-            return LIMITED if str(exc) == REFUSAL.format(name=workspace.name) else str(exc)
+            told = {
+                REFUSAL.format(name=workspace.name): LIMITED,
+                MEMBER_REFUSAL.format(member=member.display_name, name=workspace.name): (
+                    MEMBER_LIMITED
+                ),
+            }
+            return told.get(str(exc), str(exc))
         return ANSWERED
 
     async with asyncio.timeout(60):
@@ -84,7 +102,9 @@ async def test_a_burst_from_a_free_workspace_admits_exactly_its_limit(
 
         outcomes = await burst(app, workspace, name="m", count=BURST)
 
-        assert Counter(outcomes) == {ANSWERED: FREE_LIMIT, LIMITED: BURST - FREE_LIMIT}
+        told = Counter(outcomes)
+        assert told[ANSWERED] == FREE_LIMIT  # three members: the workspace's limit binds
+        assert told[LIMITED] + told[MEMBER_LIMITED] == BURST - FREE_LIMIT
         balance = (await app.pool.status(workspace)).balance
         charged = FREE_LIMIT if mode is Mode.CLOUD else 0
         assert (balance.monthly_used, balance.reserved) == (charged, 0)
@@ -107,6 +127,40 @@ async def test_two_replicas_bursting_together_admit_exactly_the_limit(postgres_u
             burst(b, workspace, name="b", count=BURST // 2),
         )
 
-        assert Counter(first + second) == {ANSWERED: FREE_LIMIT, LIMITED: BURST - FREE_LIMIT}
+        told = Counter(first + second)
+        assert told[ANSWERED] == FREE_LIMIT
+        assert told[LIMITED] + told[MEMBER_LIMITED] == BURST - FREE_LIMIT
         balance = (await a.pool.status(workspace)).balance
         assert (balance.monthly_used, balance.reserved) == (FREE_LIMIT, 0)
+
+
+async def test_one_members_burst_admits_their_share_and_leaves_room_for_the_others(
+    database_url: str,
+) -> None:
+    async with replica(database_url, migrate=True) as app:
+        workspace = await app.admin.create("acme", plan=Plan.FREE)
+
+        flood = await burst(app, workspace, name="f", count=BURST, members=1)
+
+        assert Counter(flood) == {ANSWERED: MEMBER_SHARE, MEMBER_LIMITED: BURST - MEMBER_SHARE}
+        others = await burst(app, workspace, name="o", count=4, members=4)
+        assert others[1:] == [ANSWERED] * 3  # m1..m3 (m0 flooded) are answered meanwhile
+        balance = (await app.pool.status(workspace)).balance
+        assert (balance.monthly_used, balance.reserved) == (MEMBER_SHARE + 3, 0)
+
+
+async def test_one_member_bursting_on_two_replicas_gets_exactly_their_share(
+    postgres_url: str,
+) -> None:
+    async with replica(postgres_url, migrate=True) as a, replica(postgres_url) as b:
+        workspace = await a.admin.create("acme", plan=Plan.FREE)
+
+        first, second = await asyncio.gather(
+            burst(a, workspace, name="a", count=BURST // 2, members=1),
+            burst(b, workspace, name="b", count=BURST // 2, members=1),
+        )
+
+        told = Counter(first + second)
+        assert told == {ANSWERED: MEMBER_SHARE, MEMBER_LIMITED: BURST - MEMBER_SHARE}
+        balance = (await a.pool.status(workspace)).balance
+        assert (balance.monthly_used, balance.reserved) == (MEMBER_SHARE, 0)
