@@ -56,6 +56,9 @@ def chat_layer(app: App, sessions: ChatSessions, *, chat: SessionFor | None = No
     services = chat_services(app, sessions)
     if chat is not None:
         services = replace(services, chat=chat)
+    if app.metrics is not None:
+        services = replace(services, observer=app.metrics)
+        app.metrics.watch(services.in_flight)
     return ChatLayer(
         services=services,
         people=people(app, profile_ttl=app.settings.slack_admin_cache_seconds),

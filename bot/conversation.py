@@ -91,7 +91,13 @@ async def conversations(app: App, workspace: Workspace) -> Conversations:
 
 
 def conversations_with(app: App, model: ChatModel) -> Conversations:
+    """The assistant on `model`; in a serving process each call is timed and its tokens
+    counted (`app.metrics`)."""
     settings = app.settings
+    if app.metrics is not None:
+        from bot.metrics import MeasuredModel
+
+        model = MeasuredModel(model, app.metrics)
     desk = ActionDesk(
         actions=SqlActionStore(app.db),
         work=app.work_items,
@@ -106,7 +112,9 @@ def conversations_with(app: App, model: ChatModel) -> Conversations:
         actions=desk,
         clock=app.clock,
         count_tokens=count_tokens,
-        limits=RateLimits(per_minute=settings.rate_limits()),
+        limits=RateLimits(
+            per_minute=settings.rate_limits(), member_share=settings.rate_limit_member_share
+        ),
         gate=app.llm_gate,
         policy=ConversationPolicy(
             history_budget=settings.history_budget_tokens, tool_budget=settings.tool_budget_tokens

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Literal
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -46,7 +47,9 @@ class Settings(BaseSettings):
     rate_limit_pro: int = Field(default=30, ge=1)
     rate_limit_business: int = Field(default=120, ge=1)
     rate_limit_enterprise: int = Field(default=120, ge=1)
-    llm_concurrency: int = Field(default=8, ge=1)  # LLM calls in flight per process
+    # the share of those one member may take, so one member's flood leaves room for the rest
+    rate_limit_member_share: float = Field(default=0.5, gt=0, le=1)
+    llm_concurrency: int = Field(default=32, ge=1)  # LLM calls in flight per process
     action_ttl_seconds: float = Field(default=3600, gt=0)  # how long a proposal can be confirmed
     history_budget_tokens: int = Field(default=3000, ge=0)  # earlier turns the model sees
     tool_budget_tokens: int = Field(default=1500, ge=200)  # one tool result
@@ -61,6 +64,15 @@ class Settings(BaseSettings):
     hold_ttl_seconds: float = Field(default=300, gt=0)
     hold_wait_seconds: float = Field(default=10, ge=0)
     alert_poll_seconds: float = Field(default=15, gt=0)  # how often due alerts are sent
+
+    # Operations of a serving process (`serve slack|discord`).
+    log_format: Literal["human", "json"] = "human"  # json: one object a line, request ids
+    log_level: Literal["debug", "info", "warning", "error"] = "warning"
+    # /healthz, /readyz and /metrics on their own port (Discord, Slack Socket Mode); unset: off
+    health_port: int | None = Field(default=None, ge=1, le=65535)
+    health_host: str = "0.0.0.0"
+    # On SIGTERM: how long answers in flight may take to finish before they are cancelled.
+    shutdown_grace_seconds: float = Field(default=20, ge=0, le=3600)
 
     slack_bot_token: SecretStr | None = Field(
         default=None, validation_alias=_env("SLACK_BOT_TOKEN")
@@ -91,6 +103,8 @@ class Settings(BaseSettings):
         default=None, validation_alias=_env("DISCORD_GATEWAY_URL")
     )
     discord_shards: str | None = None  # SETGET_DISCORD_SHARDS: `auto` or a number of shards
+    # SETGET_DISCORD_SHARD_IDS: the shards this process runs ("0,1"), of SETGET_DISCORD_SHARDS
+    discord_shard_ids: str | None = None
     # How often a streamed answer edits its Discord message (Discord allows about 5 in 5 s).
     discord_stream_interval: float = Field(default=1.0, ge=0)
 

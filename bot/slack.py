@@ -1,5 +1,6 @@
 """Wiring the Slack app: its services from the app, its HTTP endpoint or Socket Mode
-connection, and the scheduler that delivers alerts to Slack admins."""
+connection, the scheduler that delivers alerts to Slack admins, its metrics, and its drain on
+SIGTERM."""
 
 from __future__ import annotations
 
@@ -22,12 +23,15 @@ from adapters.slack.app import SlackConfig, build_slack_app, web_client
 from adapters.slack.home import SlackHome
 from adapters.slack.messages import SlackConversations
 from adapters.slack.server import slack_web_app
-from bot.app import App
+from bot.app import App, measured
 from bot.chat import chat_layer
 from bot.conversation import ChatSessions
-from bot.health import not_ready
+from bot.health import Readiness
+from bot.metrics import BotMetrics
 from bot.scheduler import build_scheduler
+from bot.shutdown import OnStop, drain, health_port, until_terminated
 from core.chat.alerts import ChatNotifier
+from core.chat.draining import AnswersInFlight
 from core.credits.delivery import Notifier
 from core.errors import InvalidInput
 from core.workspaces import Workspace
@@ -70,6 +74,7 @@ class SlackRuntime:
     config: SlackConfig
     notifier: Notifier
     recover: Callable[[], Awaitable[int]]  # answer again what a crashed process claimed
+    in_flight: AnswersInFlight  # the answers this process is making (drained at SIGTERM)
 
 
 @asynccontextmanager
@@ -122,18 +127,41 @@ async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[Slac
         return await conversations.answer_unfinished(answering_client_for)
 
     try:
-        yield SlackRuntime(bolt=bolt, config=config, notifier=notifier, recover=recover)
+        yield SlackRuntime(
+            bolt=bolt,
+            config=config,
+            notifier=notifier,
+            recover=recover,
+            in_flight=layer.services.in_flight,
+        )
     finally:
         await sessions.aclose()
         await http.close()
 
 
 async def serve_http(
-    app: App, *, host: str, port: int, on_ready: Callable[[str], None] | None = None
+    app: App,
+    *,
+    host: str,
+    port: int,
+    on_ready: Callable[[str], None] | None = None,
+    on_stop: OnStop | None = None,
 ) -> None:
-    """Serve `/slack/events` (and the OAuth pages, `/healthz`) until cancelled."""
-    async with slack_runtime(app) as runtime:
-        runner = web.AppRunner(slack_web_app(runtime.bolt, not_ready=lambda: not_ready(app.db)))
+    """Serve `/slack/events` (and the OAuth pages, `/healthz`, `/readyz`, `/metrics`) until
+    cancelled, or until SIGTERM: then `/readyz` answers 503, new messages are left to other
+    replicas, and the answers in flight get the grace period to finish."""
+    app = app if app.metrics is not None else measured(app)
+    metrics = app.metrics
+    assert metrics is not None
+    readiness = Readiness(app.db)
+    async with slack_runtime(app) as runtime, _probing(metrics):
+        web_app = slack_web_app(
+            runtime.bolt,
+            not_ready=readiness.problem,
+            metrics=metrics.exposition,
+            on_refused=metrics.request_refused,
+        )
+        runner = web.AppRunner(web_app)
         await runner.setup()
         site = web.TCPSite(runner, host=host, port=port)
         scheduler = build_scheduler(
@@ -147,15 +175,34 @@ async def serve_http(
         if on_ready is not None:
             on_ready(f"http://{host}:{port}/slack/events")
         try:
-            await asyncio.Event().wait()
-        finally:
+            await until_terminated()
             scheduler.shutdown(wait=False)
+            grace = app.settings.shutdown_grace_seconds
+            await drain(runtime.in_flight, readiness, grace=grace, on_stop=on_stop)
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
             await runner.cleanup()
 
 
-async def serve_socket(app: App, *, on_ready: Callable[[str], None] | None = None) -> None:
-    """Connect to Slack over Socket Mode (no public endpoint) until cancelled."""
-    async with slack_runtime(app, socket=True) as runtime:
+async def serve_socket(
+    app: App,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    on_stop: OnStop | None = None,
+) -> None:
+    """Connect to Slack over Socket Mode (no public endpoint) until cancelled or SIGTERM:
+    then the socket closes first (Slack sends new events to the app's other connections) and
+    the answers in flight get the grace period to finish."""
+    app = app if app.metrics is not None else measured(app)
+    metrics = app.metrics
+    assert metrics is not None
+    readiness = Readiness(app.db)
+    async with (
+        slack_runtime(app, socket=True) as runtime,
+        _probing(metrics),
+        health_port(app.settings, readiness, metrics.exposition) as health,
+    ):
         token = app.settings.slack_app_token
         assert token is not None  # slack_runtime refused to start without it
         scheduler = build_scheduler(
@@ -166,11 +213,30 @@ async def serve_socket(app: App, *, on_ready: Callable[[str], None] | None = Non
         )
         handler = AsyncSocketModeHandler(runtime.bolt, token.get_secret_value())
         scheduler.start()
+        closed = False
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]
             if on_ready is not None:
-                on_ready("Socket Mode")
-            await asyncio.Event().wait()
-        finally:
+                on_ready("Socket Mode" + (f" (health on {health})" if health else ""))
+            await until_terminated()
             scheduler.shutdown(wait=False)
             await handler.close_async()  # type: ignore[no-untyped-call]
+            closed = True
+            grace = app.settings.shutdown_grace_seconds
+            await drain(runtime.in_flight, readiness, grace=grace, on_stop=on_stop)
+        finally:
+            if scheduler.running:
+                scheduler.shutdown(wait=False)
+            if not closed:
+                await handler.close_async()  # type: ignore[no-untyped-call]
+
+
+@asynccontextmanager
+async def _probing(metrics: BotMetrics) -> AsyncIterator[None]:
+    """The event-loop lag probe while the block runs."""
+    probe = asyncio.create_task(metrics.probe_loop_lag())
+    try:
+        yield
+    finally:
+        probe.cancel()
+        await asyncio.gather(probe, return_exceptions=True)

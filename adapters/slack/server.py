@@ -1,5 +1,7 @@
 """The HTTP endpoint: Events API, interactivity and slash commands on `/slack/events`, the
-OAuth install pages when distributing, and `/healthz` for the load balancer.
+OAuth install pages when distributing, `/healthz` and `/readyz` for the load balancer, and
+`/metrics` for Prometheus. Each request to `/slack/events` gets a request id that the log
+lines of what it starts (an answer, a command, a button) carry.
 
 A request to `/slack/events` reaches Bolt only once its signature holds and its body reads as
 one of Slack's; anything else is refused here with one log line (never the body, never the
@@ -34,6 +36,8 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from core.chat.observe import request_scope
+
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
@@ -62,11 +66,19 @@ class _RawBodyVerifier(SignatureVerifier):
         return "v0=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
+Metrics = Callable[[], Awaitable[tuple[bytes, str]]]  # the exposition text, its content type
+
+
 def slack_web_app(
-    app: AsyncApp, *, not_ready: Callable[[], Awaitable[str | None]]
+    app: AsyncApp,
+    *,
+    not_ready: Callable[[], Awaitable[str | None]],
+    metrics: Metrics | None = None,
+    on_refused: Callable[[int], None] | None = None,
 ) -> web.Application:
     """`/healthz`: the process serves (liveness); `/readyz`: it can answer, `not_ready` says
-    why not (readiness, for a load balancer or an orchestrator)."""
+    why not (readiness, for a load balancer or an orchestrator); `/metrics` with `metrics`.
+    `on_refused` hears the status of each request refused before Bolt (for a counter)."""
 
     async def live(_request: web.Request) -> web.Response:
         return web.json_response({"status": "ok"})
@@ -80,11 +92,13 @@ def slack_web_app(
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.add_routes(
         [
-            web.post(EVENTS_PATH, _events(app)),
+            web.post(EVENTS_PATH, _events(app, on_refused)),
             web.get("/healthz", live),
             web.get("/readyz", ready),
         ]
     )
+    if metrics is not None:
+        web_app.add_routes([web.get("/metrics", _scrape(metrics))])
     web_app.cleanup_ctx.append(_one_line_protocol_errors)
     flow = app.oauth_flow
     if flow is not None:
@@ -101,11 +115,28 @@ def slack_web_app(
     return web_app
 
 
-def _events(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
+def _scrape(metrics: Metrics) -> Callable[[web.Request], Awaitable[web.Response]]:
+    async def scrape(_request: web.Request) -> web.Response:
+        body, content_type = await metrics()
+        response = web.Response(body=body)
+        response.headers["Content-Type"] = content_type
+        return response
+
+    return scrape
+
+
+def _events(
+    app: AsyncApp, on_refused: Callable[[int], None] | None
+) -> Callable[[web.Request], Awaitable[web.Response]]:
     # The secret Bolt verifies with (Bolt checks again; both must agree on who signed).
     verifier = _RawBodyVerifier(app._signing_secret)
 
     async def events(request: web.Request) -> web.Response:
+        # Bolt's listeners run in tasks started inside: they inherit the id
+        with request_scope(fresh=True):
+            return await _handle(request)
+
+    async def _handle(request: web.Request) -> web.Response:
         try:
             body = await _read(request)
             if _is_ssl_check(body):
@@ -120,6 +151,8 @@ def _events(app: AsyncApp) -> Callable[[web.Request], Awaitable[web.Response]]:
                 refused.status,
                 refused.reason,
             )
+            if on_refused is not None:
+                on_refused(refused.status)
             answer = web.json_response({"error": "request refused"}, status=refused.status)
             answer.force_close()  # the rest of the body may be unread, or unreadable
             return answer

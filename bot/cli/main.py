@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 from typing import Annotated
 
 import typer
 
+from bot import logs
 from bot.cli import audit, console, credits, data, db, doctor, ledger, llm, serve, workspace
 from core.errors import SetGetError
 
@@ -70,7 +70,7 @@ app.command("console")(console.console)
 
 
 def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    logs.setup()  # the human format; `serve` applies SETGET_LOG_FORMAT and SETGET_LOG_LEVEL
     try:
         result = app(args=argv, prog_name="setget-bot", standalone_mode=False)
     except typer.TyperException as exc:  # usage errors: one line, no usage dump

@@ -1,4 +1,8 @@
-"""`setget-bot serve slack|discord`: the Slack app over HTTP or Socket Mode, the Discord bot."""
+"""`setget-bot serve slack|discord`: the Slack app over HTTP or Socket Mode, the Discord bot.
+
+Each logs as `SETGET_LOG_FORMAT` and `SETGET_LOG_LEVEL` say, and on SIGTERM stops taking new
+messages, lets the answers in flight finish (`SETGET_SHUTDOWN_GRACE_SECONDS`) and exits 0.
+"""
 
 from __future__ import annotations
 
@@ -39,10 +43,11 @@ def slack(
     from bot.slack import serve_http, serve_socket  # Slack is imported only when served
 
     async def action(a: App) -> None:
+        _log_as_configured(a)
         if socket:
-            await serve_socket(a, on_ready=ready)
+            await serve_socket(a, on_ready=ready, on_stop=_stopping)
         else:
-            await serve_http(a, host=host, port=port, on_ready=ready)
+            await serve_http(a, host=host, port=port, on_ready=ready, on_stop=_stopping)
 
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C stops the server quietly
         run(action)
@@ -57,7 +62,18 @@ def discord() -> None:
         print(f"SetGet AI is answering Discord in {where} (Ctrl-C stops)", flush=True)
 
     async def action(a: App) -> None:
-        await serve_discord(a, on_ready=ready)
+        _log_as_configured(a)
+        await serve_discord(a, on_ready=ready, on_stop=_stopping)
 
     with contextlib.suppress(KeyboardInterrupt):
         run(action)
+
+
+def _stopping(what: str) -> None:
+    print(f"SetGet AI is {what}", flush=True)
+
+
+def _log_as_configured(a: App) -> None:
+    from bot.logs import setup_from
+
+    setup_from(a.settings)

@@ -20,9 +20,11 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from core.assistant.conversation import Answer, AskAI
 from core.assistant.resume import ask_for_claim, release_attempts
+from core.chat.observe import AnswerOutcome, outcome_of, request_scope
 from core.chat.people import Directory, People
 from core.chat.replies import Reply, Tone, without_refs
 from core.chat.services import ChatServices
@@ -97,29 +99,45 @@ class Answering:
             return False
 
     async def answer(self, message: Incoming, surface: Surface, directory: Directory) -> None:
-        """Claim the message, then answer it; a message someone else claimed is theirs."""
+        """Claim the message, then answer it; a message someone else claimed is theirs.
+        While this process shuts down the message is claimed for a moment only: the recovery
+        job of another process (or of this one, restarted) answers it."""
         services = self._services
-        try:
-            claim = await services.claims.claim(
-                directory.platform,
-                message.key,
-                services.clock.now(),
-                message=message.to_json(),
-                lease=self._policy.lease,
-            )
-        except Exception as exc:  # the database down at the claim: say so, never silence
-            await _tell_anew(surface, tell(exc, doing="while answering"))
-            return
-        if claim is not None:
-            await self.answer_claimed(claim, message, surface, directory)
+        with request_scope(), services.in_flight.tracked():
+            closing = services.in_flight.closing
+            try:
+                claim = await services.claims.claim(
+                    directory.platform,
+                    message.key,
+                    services.clock.now(),
+                    message=message.to_json(),
+                    lease=timedelta(0) if closing else self._policy.lease,
+                )
+            except Exception as exc:  # the database down at the claim: say so, never silence
+                self._observe(exc)
+                await _tell_anew(surface, tell(exc, doing="while answering"))
+                return
+            if claim is None:
+                self._observe(AnswerOutcome.DUPLICATE)
+            elif closing:
+                logger.info("shutting down: claim %s is left to the recovery job", claim.key)
+                self._observe(AnswerOutcome.HANDED_OVER)
+            else:
+                await self.answer_claimed(claim, message, surface, directory)
 
     async def answer_unfinished(self, platform: Platform, reach: Reach, *, limit: int = 20) -> int:
         """Answer again the messages whose claimant crashed (the recovery job): each is taken
         over by one replica, the others find it taken. Returns how many this one took."""
         claims, clock = self._services.claims, self._services.clock
+        if self._services.in_flight.closing:
+            return 0
         stale = await claims.unfinished(platform, now=clock.now(), limit=limit)
 
         async def take_over(found: Claim) -> bool:
+            with request_scope(fresh=True), self._services.in_flight.tracked():
+                return await answer_again(found)
+
+        async def answer_again(found: Claim) -> bool:
             claim = await claims.claim(platform, found.key, clock.now(), lease=self._policy.lease)
             if claim is None:
                 return False  # another replica got there first
@@ -132,6 +150,7 @@ class Answering:
             reached = await reach(message)
             if reached is None:  # the bot left the team: nobody to tell
                 await claims.finish(claim, ClaimState.GIVEN_UP)
+                self._observe(AnswerOutcome.GIVEN_UP)
                 return True
             await self.answer_claimed(claim, message, *reached)
             return True
@@ -160,7 +179,11 @@ class Answering:
                 )
         except Exception:
             logger.exception("answering claim %s failed; it is tried again", claim.key)
+            self._observe(AnswerOutcome.FAILED)
             return
+        except asyncio.CancelledError:
+            self._observe(AnswerOutcome.CANCELLED)
+            raise
         finally:
             await status.clear()
         try:
@@ -180,20 +203,25 @@ class Answering:
     ) -> ClaimState:
         if claim.attempt > self._policy.attempts:
             await self._give_up(claim, message, directory, stream)
+            self._observe(AnswerOutcome.GIVEN_UP)
             return ClaimState.GIVEN_UP
         try:
             answer = await self._ask(claim, message, directory, stream=stream, status=status)
         except (OutOfCredits, MemberCapReached) as exc:
             await stream.remove()
             await surface.tell(message.user, cannot_answer(exc))
+            self._observe(exc)
             return ClaimState.ANSWERED
         except Exception as exc:
             await stream.fail(tell(exc, doing="while answering"))
+            self._observe(exc)
             return ClaimState.ANSWERED
         if answer is None:
             await stream.fail(not_linked(directory.platform, message.team))
+            self._observe(AnswerOutcome.NOT_LINKED)
         elif answer.duplicate:
             await stream.remove()
+            self._observe(AnswerOutcome.DUPLICATE)
         else:
             await finish_answer(
                 stream,
@@ -203,7 +231,16 @@ class Answering:
                 proposals=answer.proposals,
                 requester=message.user,
             )
+            self._observe(AnswerOutcome.ANSWERED)
         return ClaimState.ANSWERED
+
+    def _observe(self, what: AnswerOutcome | Exception) -> None:
+        """Tell the observer how a message ended; its failure never touches the answer."""
+        outcome, refusal = (what, None) if isinstance(what, AnswerOutcome) else outcome_of(what)
+        try:
+            self._services.observer.answer_finished(outcome, refusal)
+        except Exception as exc:
+            logger.warning("the answer observer failed: %s", type(exc).__name__)
 
     async def _ask(
         self,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from core.admin import WorkspaceAdmin
@@ -15,6 +15,8 @@ from core.assistant.feedback import FeedbackStore
 from core.assistant.llm_settings import LLMSettingsStore
 from core.assistant.threads import ThreadStore
 from core.channels import Channels, ChannelSettings
+from core.chat.draining import AnswersInFlight
+from core.chat.observe import AnswerObserver, NoObserver
 from core.claims import EventClaims
 from core.clock import Clock
 from core.credits.dashboard import UsageDashboard, UsageReport
@@ -56,3 +58,5 @@ class ChatServices:
     usage_chart: Callable[[UsageReport], bytes]  # PNG: the cycle's use, pool and forecast
     pack_sizes: Sequence[int] = (100, 500, 1000)
     feedback: FeedbackStore | None = None  # 👍/👎 on answers; None: not kept
+    observer: AnswerObserver = field(default_factory=NoObserver)  # each answer's outcome
+    in_flight: AnswersInFlight = field(default_factory=AnswersInFlight)  # drained at shutdown
