@@ -13,12 +13,13 @@ import discord
 
 from adapters.discord.buttons import bound
 from adapters.discord.directory import DiscordDirectory
+from adapters.discord.dms import clicked_in
 from adapters.discord.render import markdown
 from adapters.discord.surface import EMBED_COLOUR, ProposalView
 from core.assistant.actions import ProposedAction
 from core.chat import ChatLayer, Click, DecisionOutcome
 from core.chat.replies import user_ref
-from core.chat.wording import proposal_text
+from core.chat.wording import NOT_A_MEMBER, proposal_text
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +78,10 @@ class DiscordDecisions:
 
     async def on_click(self, interaction: discord.Interaction[Any], button: ProposalButton) -> None:
         user = interaction.user
-        team = str(interaction.guild_id or button.team)
+        team = await clicked_in(interaction, button.team)
+        if team is None:
+            await show(interaction, DecisionOutcome(private=NOT_A_MEMBER))
+            return
         seen = user if isinstance(user, discord.Member) else None
         click = Click(team, str(user.id), str(button.action_id), button.confirm)
         outcome = await self._layer.decisions.decide(

@@ -13,9 +13,11 @@ import discord
 
 from adapters.discord.buttons import bound
 from adapters.discord.directory import DiscordDirectory
+from adapters.discord.dms import clicked_in
 from adapters.discord.render import markdown
 from core.chat import ChatLayer
 from core.chat.feedback import NEGATIVE, POSITIVE, FeedbackClick, button_value
+from core.chat.wording import NOT_A_MEMBER
 
 logger = logging.getLogger(__name__)
 
@@ -78,7 +80,10 @@ class DiscordFeedback:
 
     async def on_click(self, interaction: discord.Interaction[Any], button: FeedbackButton) -> None:
         user = interaction.user
-        team = str(interaction.guild_id or button.team)
+        team = await clicked_in(interaction, button.team)
+        if team is None:
+            await interaction.response.send_message(markdown(NOT_A_MEMBER), ephemeral=True)
+            return
         seen = user if isinstance(user, discord.Member) else None
         click = FeedbackClick(
             team, str(user.id), button_value(button.key, positive=button.positive)

@@ -96,8 +96,13 @@ class DiscordForms:
         directory = DiscordDirectory(interaction.client, seen=seen)
         team, size = str(interaction.guild_id or ""), str(button.size)
         if button.confirm:
+            confirmation = interaction.message  # its id: a replayed click buys once
             told = await forms.buy_confirm(
-                team=team, user=str(user.id), size=size, directory=directory
+                team=team,
+                user=str(user.id),
+                size=size,
+                directory=directory,
+                purchase=None if confirmation is None else str(confirmation.id),
             )
             await interaction.response.edit_message(content=markdown(told), view=None)
             return

@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import answer_blocks
 from adapters.slack.errors import slack_error
-from adapters.slack.incoming import from_a_bot, incoming
+from adapters.slack.incoming import incoming, not_a_question
 from adapters.slack.messages import SlackConversations
 from adapters.slack.render import mrkdwn
 from core.chat import ChatLayer, tell
@@ -88,7 +88,7 @@ class SlackPanel:
         set_title: AsyncSetTitle,
     ) -> None:
         """A question in the panel: the title first (its first question), then the answer."""
-        if from_a_bot(payload, context) or payload.get("subtype"):
+        if not_a_question(payload, context):
             return
         channel, thread = payload["channel"], payload["thread_ts"]
         viewed = await _viewed_channel(get_thread_context)

@@ -49,6 +49,18 @@ def unlink(text: str, *, bot_user: str | None) -> str:
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip()
 
 
+# Subtypes of a message a person wrote: a file shared with (or without) words is one; an
+# edit, a deletion, a join or a bot's message is not.
+PERSONS_SUBTYPES = frozenset({"file_share"})
+
+
+def not_a_question(event: dict[str, Any], context: dict[str, Any]) -> bool:
+    """True for what is never answered: the bot's or another bot's message, an edit, a
+    deletion, a join. A file alone is answered (the person is told words are needed)."""
+    subtype = event.get("subtype")
+    return from_a_bot(event, context) or (bool(subtype) and subtype not in PERSONS_SUBTYPES)
+
+
 def from_a_bot(event: dict[str, Any], context: dict[str, Any]) -> bool:
     return bool(
         event.get("bot_id")

@@ -14,7 +14,7 @@ from typing import Any
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.directory import SlackDirectory
-from adapters.slack.incoming import Incoming, from_a_bot, incoming
+from adapters.slack.incoming import Incoming, from_a_bot, incoming, not_a_question
 from adapters.slack.surface import SlackSurface
 from adapters.slack.text_streaming import StreamingMemory
 from core.chat import ChatLayer, Directory, Surface
@@ -52,7 +52,7 @@ class SlackConversations:
         self, event: dict[str, Any], context: dict[str, Any], client: AsyncWebClient
     ) -> None:
         """DMs, and replies in a thread the bot already answers (no mention needed)."""
-        if from_a_bot(event, context) or event.get("subtype"):
+        if not_a_question(event, context):
             return
         channel, thread = event["channel"], event.get("thread_ts")
         if event.get("channel_type") == "im":

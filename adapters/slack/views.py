@@ -48,7 +48,11 @@ class SlackViews:
         await ack()  # the confirm modal has no input to hang an error on: say it instead
         user = body["user"]["id"]
         told = await self._layer.forms.buy_confirm(
-            team=body["team"]["id"], user=user, size=size, directory=SlackDirectory(client)
+            team=body["team"]["id"],
+            user=user,
+            size=size,
+            directory=SlackDirectory(client),
+            purchase=str(view.get("id") or "") or None,  # a double submit buys once
         )
         await _tell(client, channel, user, told)
 

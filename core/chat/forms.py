@@ -1,5 +1,9 @@
 """Form submissions: buying a credit pack (pick a size, then confirm) and a self-hosted
-workspace's model settings (the key is stored encrypted and never shown again)."""
+workspace's model settings (the key is stored encrypted and never shown again).
+
+A confirmation buys once: the platform names it (`purchase`, e.g. the confirming modal or
+message), and that name is claimed in the store before the pack is added, so a double
+submit, a replayed click or a platform retry on any replica buys nothing more."""
 
 from __future__ import annotations
 
@@ -11,12 +15,14 @@ from core.chat.people import Directory, People
 from core.chat.replies import Reply, Tone
 from core.chat.services import ChatServices
 from core.chat.telling import sentence, tell
+from core.claims import ClaimState
 from core.errors import SetGetError
 from core.workspaces import Member, Role, Workspace
 
 logger = logging.getLogger(__name__)
 
 ADMINS_ONLY = "Only workspace admins can buy credits."
+PURCHASE_TAKEN = "This purchase was already confirmed: nothing more was bought."
 CONFIG_ADMINS_ONLY = "Only an admin of a self-hosted workspace can set the model."
 
 
@@ -67,23 +73,43 @@ class Forms:
             )
         )
 
-    async def buy_confirm(self, *, team: str, user: str, size: str, directory: Directory) -> Reply:
+    async def buy_confirm(
+        self,
+        *,
+        team: str,
+        user: str,
+        size: str,
+        directory: Directory,
+        purchase: str | None = None,
+    ) -> Reply:
+        """`purchase`: the platform's id of this confirmation; one pack is bought per id."""
         try:
-            return await self._buy_confirm(team, user, size, directory)
+            return await self._buy_confirm(team, user, size, directory, purchase)
         except Exception as exc:
             return tell(exc, doing="buying credits")
 
-    async def _buy_confirm(self, team: str, user: str, size: str, directory: Directory) -> Reply:
+    async def _buy_confirm(
+        self, team: str, user: str, size: str, directory: Directory, purchase: str | None
+    ) -> Reply:
         found = await self._admin(team, user, directory)
         credits = self._size(size)
         if found is None or credits is None:
             refusal = ADMINS_ONLY if found is None else f"No pack of {size or '?'} credits is sold."
             return Reply(refusal, Tone.REFUSAL)
         workspace = found[0]
+        claims, claim = self._services.claims, None
+        if purchase:
+            key = f"purchase:{team}:{purchase}"[:160]
+            claim = await claims.claim(directory.platform, key, self._services.clock.now())
+            if claim is None:
+                return Reply(PURCHASE_TAKEN, Tone.REFUSAL)
         try:
             balance = await self._services.admin.buy_pack(workspace.name, credits)
         except SetGetError as exc:
             return Reply(f"The purchase did not go through: {sentence(exc)}", Tone.WARNING)
+        finally:
+            if claim is not None:  # used, bought or not: a retry starts from `/setget buy`
+                await claims.finish(claim, ClaimState.ANSWERED)
         return Reply(
             f"Added a pack of {credits:,} credits to {workspace.name}: "
             f"{balance.remaining:,} credits remaining.",

@@ -23,6 +23,11 @@ def place_of(platform: Platform) -> tuple[str, str]:
     return _PLACE.get(platform, (f"{platform.value} team", f"--{platform.value}"))
 
 
+NOT_A_MEMBER = Reply(
+    "This button belongs to a server you are not a member of: nothing was done.", Tone.REFUSAL
+)
+
+
 def not_linked(platform: Platform, team: str) -> Reply:
     place, option = place_of(platform)
     return Reply(
