@@ -3,6 +3,7 @@ sharded client (`SETGET_DISCORD_SHARDS`) answering in servers of every shard."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -11,8 +12,9 @@ import pytest
 
 from adapters.discord.client import SetGetShardedClient
 from bot.app import App
-from bot.discord import discord_runtime
+from bot.discord import discord_runtime, discord_shard_ids
 from bot.settings import Settings
+from core.errors import InvalidInput
 from core.plans import Plan
 from core.work.demo_data import demo_dataset
 from core.workspaces import Platform
@@ -128,3 +130,51 @@ async def test_a_sharded_bot_answers_in_the_servers_of_every_shard(
     beta = await bot.app.admin.get("beta")
     assert await bot.remaining() == 499
     assert (await bot.app.pool.status(beta)).balance.remaining == 499
+
+
+async def test_a_process_runs_only_the_shards_it_is_given(
+    app: App, discord_fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes share one bot's shards: SETGET_DISCORD_SHARD_IDS picks this one's."""
+
+    async def at_once(self: SetGetShardedClient, shard_id: int | None, *, initial: bool) -> None:
+        return None
+
+    monkeypatch.setattr(SetGetShardedClient, "before_identify_hook", at_once)
+    discord_fake.gateway.shard_count = 2
+    settings = Settings.model_validate(
+        {
+            "database_url": app.settings.database_url,
+            "discord_shards": "2",
+            "discord_shard_ids": "1",
+        }
+    )
+    app = replace(app, settings=settings)
+    await linked_workspace(app, discord_fake)
+    async with (
+        discord_runtime(app, guild_ready_timeout=READY_WAIT) as runtime,
+        discord_fake.connected(runtime.bot.client),
+    ):
+        client = runtime.bot.client
+        assert isinstance(client, SetGetShardedClient)
+        assert client.shard_ids == [1]
+        assert [s.shard for s in discord_fake.gateway.sessions if s.shard] == [(1, 2)]
+
+
+@pytest.mark.parametrize(
+    ("shards", "ids", "error"),
+    [
+        (None, "0", "needs SETGET_DISCORD_SHARDS set to the number of shards"),
+        ("auto", "0", "needs SETGET_DISCORD_SHARDS set to the number of shards"),
+        ("2", "2", "bad setting SETGET_DISCORD_SHARD_IDS: '2' (shard numbers from 0 to 1"),
+        ("2", "0,x", "bad setting SETGET_DISCORD_SHARD_IDS: '0,x'"),
+    ],
+)
+def test_shard_ids_that_cannot_be_run_are_refused_clearly(
+    shards: str | None, ids: str, error: str
+) -> None:
+    settings = Settings.model_validate(
+        {"database_url": "sqlite:///x.db", "discord_shards": shards, "discord_shard_ids": ids}
+    )
+    with pytest.raises(InvalidInput, match=re.escape(error)):
+        discord_shard_ids(settings)

@@ -1,0 +1,1 @@
+"""Operations: metrics, health ports, JSON logs with request ids, SIGTERM drains."""
