@@ -27,6 +27,7 @@ from apscheduler.triggers.interval import IntervalTrigger  # type: ignore[import
 from adapters.storage.alert_outbox import SqlAlertOutbox
 from adapters.storage.claims import SqlEventClaims
 from bot.app import App
+from core.chat.alerts import ChatNotifier
 from core.credits.delivery import AlertDispatcher, DeliveryReport, Notifier, RenewalNotices
 from core.credits.forecast_alerts import ForecastAlerts
 
@@ -65,6 +66,7 @@ def alert_dispatcher(app: App, notifier: Notifier) -> AlertDispatcher:
         notifier=notifier,
         clock=app.clock,
         dashboard=app.dashboard,
+        told=notifier.told if isinstance(notifier, ChatNotifier) else None,
     )
 
 
@@ -89,11 +91,13 @@ async def deliver_alerts(dispatcher: AlertDispatcher) -> DeliveryReport:
     report = await dispatcher.deliver_due()
     if report != DeliveryReport():
         logger.info(
-            "alerts: %d delivered, %d to retry, %d given up, %d sent by another replica",
+            "alerts: %d delivered, %d to retry, %d given up, %d sent by another replica, "
+            "%d waiting for someone to tell",
             report.delivered,
             report.retried,
             report.given_up,
             report.skipped,
+            report.waiting,
         )
     return report
 

@@ -10,7 +10,7 @@ import discord
 from adapters.discord.directory import DiscordDirectory
 from adapters.discord.render import NO_PINGS
 from core.chat.alerts import Unreachable
-from core.credits.delivery import DeliveryFailed
+from core.credits.delivery import DeliveryFailed, Elsewhere
 from core.credits.notices import Notice
 from core.workspaces import Platform
 
@@ -26,9 +26,21 @@ class DiscordAlertSender:
         return Platform.DISCORD
 
     async def directory(self, team: str) -> DiscordDirectory | None:
-        if self._client.get_guild(int(team)) is None:
+        guild = int(team)
+        if self._client.get_guild(guild) is None:
+            if not self._runs_shard_of(guild):
+                raise Elsewhere(f"guild {team} is on a shard another process runs")
             return None  # the bot is not in that guild (or not connected yet)
         return DiscordDirectory(self._client)
+
+    def _runs_shard_of(self, guild: int) -> bool:
+        """Whether this process runs the shard of `guild` (Discord's rule: the guild id's
+        timestamp bits modulo the shard count); always, unless it runs only some shards."""
+        ids = getattr(self._client, "shard_ids", None)
+        count = getattr(self._client, "shard_count", None)
+        if not ids or not count:
+            return True
+        return (guild >> 22) % count in ids
 
     async def to_channel(self, team: str, channel: str, notice: Notice) -> None:
         async def send() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -23,7 +24,7 @@ from anthropic.types import (
 
 from adapters.llm.anthropic_wire import to_anthropic_messages, to_anthropic_tools
 from adapters.llm.assembly import ReplyAssembly, TextOutlet
-from adapters.llm.retry import RetryPolicy
+from adapters.llm.retry import DEFAULT_ANSWER_DEADLINE, RetryPolicy
 from adapters.llm.sdk_model import SdkChatModel
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
@@ -44,7 +45,9 @@ class AnthropicChatModel(SdkChatModel[anthropic.AsyncAnthropic]):
         label: str | None = None,
         retry: RetryPolicy | None = None,
         default_max_output_tokens: int = DEFAULT_MAX_OUTPUT_TOKENS,
+        answer_deadline: float = DEFAULT_ANSWER_DEADLINE,
     ) -> None:
+        self._answer_deadline = answer_deadline  # seconds one attempt may stream at most
         if client.max_retries != 0:
             raise ValueError("build the Anthropic client with max_retries=0; RetryPolicy retries")
         super().__init__(client=client, label=label or f"anthropic {model}")
@@ -67,7 +70,8 @@ class AnthropicChatModel(SdkChatModel[anthropic.AsyncAnthropic]):
         logger.debug("%s: %d turns, %d tools", self._label, len(turns), len(wire_tools))
 
         async def attempt() -> ReplyAssembly:
-            return await self._stream(system, turns, wire_tools, outlet, limit)
+            async with asyncio.timeout(self._answer_deadline):
+                return await self._stream(system, turns, wire_tools, outlet, limit)
 
         assembly = await self._retry.run(
             attempt,
@@ -94,10 +98,14 @@ class AnthropicChatModel(SdkChatModel[anthropic.AsyncAnthropic]):
             tools=tools or anthropic.omit,
             stream=True,
         )
-        assembly = _AnthropicAssembly(outlet, model=self._model)
+        assembly = _AnthropicAssembly(outlet, model=self._model, max_output_tokens=limit)
         async with stream:
             async for event in stream:
                 await assembly.absorb(event)
+                if assembly.full:
+                    logger.warning("%s: the answer reached its output limit; cut", self._label)
+                    assembly.cut_off()
+                    break
         return assembly
 
 

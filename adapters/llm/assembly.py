@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -51,10 +52,20 @@ def parse_arguments(text: str, initial: Mapping[str, Any] | None = None) -> Mapp
 
 
 class ReplyAssembly:
-    """The pieces of one streamed attempt, in the order they arrived."""
+    """The pieces of one streamed attempt, in the order they arrived.
 
-    def __init__(self, outlet: TextOutlet, *, model: str) -> None:
+    `max_output_tokens` bounds what a server may stream (one that ignores the limit it was
+    sent, or never ends): once about that many tokens arrived, `full` turns True and the
+    model stops reading (`cut_off`); the usage is then counted locally.
+    """
+
+    def __init__(
+        self, outlet: TextOutlet, *, model: str, max_output_tokens: int | None = None
+    ) -> None:
         self._outlet = outlet
+        self._limit = max_output_tokens
+        self._streamed = 0  # output tokens streamed, roughly: four characters each
+        self.cut = False
         self._text: list[str] = []
         self._drafts: list[_ToolDraft] = []
         self._by_key: dict[int, _ToolDraft] = {}
@@ -66,7 +77,17 @@ class ReplyAssembly:
     async def add_text(self, text: str) -> None:
         if text:
             self._text.append(text)
+            self._streamed += math.ceil(len(text) / 4)
             await self._outlet.send(text)
+
+    @property
+    def full(self) -> bool:
+        """Whether the output limit was reached: the server should have stopped by now."""
+        return self._limit is not None and self._streamed >= self._limit
+
+    def cut_off(self) -> None:
+        """Stop here: the reply is what arrived, as if the server had hit its limit."""
+        self.cut, self.finish_reason = True, "length"
 
     def add_tool_fragment(
         self,
@@ -87,6 +108,7 @@ class ReplyAssembly:
         draft.name = draft.name or name or ""
         if arguments:
             draft.arguments.append(arguments)
+            self._streamed += math.ceil(len(arguments) / 4)
 
     @property
     def text(self) -> str:
@@ -105,7 +127,7 @@ class ReplyAssembly:
     async def reply(self, messages: Sequence[ChatMessage], tools: Sequence[ToolSpec]) -> LLMReply:
         """The finished reply; usage is counted locally when the provider reported none."""
         calls = self.tool_calls()
-        usage = self.usage
+        usage = None if self.cut else self.usage  # a cut stream's usage, if any, is stale
         if usage is None:
             load_encoding(self.model)  # once, here: loading swaps warning filters (not thread-safe)
             usage = await asyncio.to_thread(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import json
 import re
 import socket
 import ssl
@@ -30,6 +31,7 @@ _SDKS = ("openai", "anthropic")
 # bad key in its 401 message; Azure keys are 32 hex characters).
 _SECRET_LIKE = re.compile(r"\b(?:sk|key)-[\w-]{4,}|\b[\w-]{32,}\b")
 _MAX_DETAIL = 200
+MALFORMED = "malformed answer"  # the server's stream was not the JSON its API speaks
 _PEOPLES_NAMES = {  # how a provider is named in a sentence a person reads
     "openai": "OpenAI",
     "azure": "Azure OpenAI",
@@ -86,8 +88,9 @@ def _errors(name: str, *, http: str | None = None) -> tuple[type[BaseException],
 
 def classify(exc: BaseException) -> Failure | None:
     """What went wrong in one attempt, or None when `exc` is not a provider failure."""
-    if isinstance(exc, _errors("APITimeoutError", http="TimeoutException")):
-        return Failure(FailureKind.TIMEOUT)
+    local = (TimeoutError, json.JSONDecodeError)
+    if isinstance(exc, (*local, *_errors("APITimeoutError", http="TimeoutException"))):
+        return _local_failure(exc)
     if isinstance(exc, _errors("APIConnectionError", http="TransportError")):
         return Failure(FailureKind.UNAVAILABLE, detail=connection_cause(exc))
     if isinstance(exc, _errors("APIStatusError")):
@@ -101,6 +104,14 @@ def classify(exc: BaseException) -> Failure | None:
 
 
 _BASES = (("openai", "OpenAIError"), ("anthropic", "AnthropicError"))
+
+
+def _local_failure(exc: BaseException) -> Failure:
+    """A timeout (the client's, or the answer's deadline: it streamed on for too long), or
+    an SDK's stream decoder meeting what was not JSON."""
+    if isinstance(exc, json.JSONDecodeError):
+        return Failure(FailureKind.UNAVAILABLE, detail=MALFORMED)
+    return Failure(FailureKind.TIMEOUT)
 
 
 def connection_cause(exc: BaseException) -> str:
@@ -184,6 +195,8 @@ def provider_error(
         message = f"{who} did not answer in time{status}{tries}"
     elif failure.kind is FailureKind.RATE_LIMITED:
         message = f"{who} is rate limiting requests (HTTP 429){tries}; try again shortly"
+    elif failure.detail == MALFORMED:
+        message = f"{who} sent an answer that could not be read{tries}"
     elif failure.status is None and failure.detail:
         message = f"{who} could not be reached ({failure.reason}){tries}"
     else:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
-from adapters.llm.retry import RetryPolicy
+from adapters.llm.retry import DEFAULT_ANSWER_DEADLINE, RetryPolicy
 from core.assistant.llm_settings import WorkspaceLLM
 from core.assistant.llm_settings import problems as settings_problems
 from core.errors import InvalidInput
@@ -48,6 +48,8 @@ class LLMConfig:
     timeout: float = 60.0
     max_retries: int = 2
     retry_base_delay: float = 0.5
+    max_output_tokens: int = 4096  # read at most, when a call names no limit of its own
+    answer_deadline: float = DEFAULT_ANSWER_DEADLINE  # seconds one attempt may stream
 
     def __post_init__(self) -> None:
         problems = self._problems()
@@ -70,6 +72,8 @@ class LLMConfig:
             problems.append("max_retries cannot be negative")
         if self.retry_base_delay < 0:
             problems.append("retry_base_delay cannot be negative")
+        if self.max_output_tokens < 1 or self.answer_deadline <= 0:
+            problems.append("max_output_tokens and answer_deadline must be positive")
         return problems
 
     def __repr__(self) -> str:
@@ -124,7 +128,12 @@ def build_chat_model(
             http_client=http_client,
         )
         return AnthropicChatModel(
-            client, model=config.model, label=config.label, retry=config.retry_policy
+            client,
+            model=config.model,
+            label=config.label,
+            retry=config.retry_policy,
+            default_max_output_tokens=config.max_output_tokens,
+            answer_deadline=config.answer_deadline,
         )
     from adapters.llm.openai_chat import OpenAIChatModel
 
@@ -134,6 +143,8 @@ def build_chat_model(
         provider=config.provider,
         label=config.label,
         retry=config.retry_policy,
+        output_bound=config.max_output_tokens,
+        answer_deadline=config.answer_deadline,
     )
 
 

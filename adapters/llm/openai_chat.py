@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -14,7 +15,7 @@ from openai.types.chat import (
 
 from adapters.llm.assembly import ReplyAssembly, TextOutlet
 from adapters.llm.openai_wire import to_openai_messages, to_openai_tools
-from adapters.llm.retry import RetryPolicy
+from adapters.llm.retry import DEFAULT_ANSWER_DEADLINE, RetryPolicy
 from adapters.llm.sdk_model import SdkChatModel
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
@@ -24,6 +25,7 @@ logger = logging.getLogger(__name__)
 # OpenAI and Azure want `max_completion_tokens` (reasoning models refuse `max_tokens`);
 # self-hosted OpenAI-compatible servers reliably understand only `max_tokens`.
 _COMPLETION_TOKENS_PROVIDERS = frozenset({"openai", "azure"})
+DEFAULT_OUTPUT_BOUND = 4096  # not sent (a reasoning model's limit counts hidden tokens too)
 
 
 class OpenAIChatModel(SdkChatModel[openai.AsyncOpenAI]):
@@ -41,9 +43,13 @@ class OpenAIChatModel(SdkChatModel[openai.AsyncOpenAI]):
         provider: str = "openai",
         label: str | None = None,
         retry: RetryPolicy | None = None,
+        output_bound: int = DEFAULT_OUTPUT_BOUND,
+        answer_deadline: float = DEFAULT_ANSWER_DEADLINE,
     ) -> None:
         if client.max_retries != 0:
             raise ValueError("build the OpenAI client with max_retries=0; RetryPolicy retries")
+        self._output_bound = output_bound  # tokens read at most when the call names no limit
+        self._answer_deadline = answer_deadline  # seconds one attempt may stream at most
         super().__init__(client=client, label=label or f"{provider} {model}")
         self._model = model
         self._provider = provider
@@ -65,7 +71,8 @@ class OpenAIChatModel(SdkChatModel[openai.AsyncOpenAI]):
         logger.debug("%s: %d messages, %d tools", self._label, len(wire_messages), len(wire_tools))
 
         async def attempt() -> ReplyAssembly:
-            return await self._stream(wire_messages, wire_tools, outlet, max_output_tokens)
+            async with asyncio.timeout(self._answer_deadline):
+                return await self._stream(wire_messages, wire_tools, outlet, max_output_tokens)
 
         assembly = await self._retry.run(
             attempt,
@@ -94,10 +101,16 @@ class OpenAIChatModel(SdkChatModel[openai.AsyncOpenAI]):
             max_completion_tokens=limit if by_completion else openai.omit,
             max_tokens=openai.omit if by_completion else limit,
         )
-        assembly = ReplyAssembly(outlet, model=self._model)
+        assembly = ReplyAssembly(
+            outlet, model=self._model, max_output_tokens=max_output_tokens or self._output_bound
+        )
         async with stream:
             async for chunk in stream:
                 await _absorb(chunk, assembly)
+                if assembly.full:
+                    logger.warning("%s: the answer reached its output limit; cut", self._label)
+                    assembly.cut_off()
+                    break
         return assembly
 
 

@@ -15,6 +15,7 @@ from core.errors import InvalidInput
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
+DEFAULT_ANSWER_DEADLINE = 300.0  # seconds one attempt may stream, however steadily it trickles
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,14 @@
 
 A delivery row (alert, platform) is leased by one replica with a conditional UPDATE before
 it sends, so an alert reaches a platform's admins once; `delivered_at` closes the row, also
-when delivery was given up (then `last_error` starts with `UNDELIVERABLE`).
+when delivery was given up (then `last_error` starts with `UNDELIVERABLE`). A delivery with
+nobody to tell yet waits (`last_error` starts with `WAITING`) and stays due past `max_age`.
+`alert_recipients` holds who has been told, so a retry on any replica tells only the others.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Set
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -15,9 +17,9 @@ from sqlalchemy import ColumnElement, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database, utc
-from adapters.storage.tables import alert_deliveries, alerts, platform_links
+from adapters.storage.tables import alert_deliveries, alert_recipients, alerts, platform_links
 from core.credits.alerts import AlertKind, UsageAlert
-from core.credits.delivery import PendingAlert
+from core.credits.delivery import WAITING, PendingAlert
 from core.workspaces import Platform
 
 MAX_ERROR_LENGTH = 500
@@ -88,7 +90,7 @@ class SqlAlertOutbox:
             .select_from(alerts.outerjoin(alert_deliveries, delivery))
             .where(
                 linked,
-                a.created_at >= now - max_age,
+                or_(a.created_at >= now - max_age, d.last_error.startswith(WAITING)),
                 d.delivered_at.is_(None),
                 or_(d.lease_until.is_(None), d.lease_until < now),
                 or_(d.next_attempt_at.is_(None), d.next_attempt_at <= now),
@@ -160,6 +162,39 @@ class SqlAlertOutbox:
                     **closing,
                 )
             )
+
+    async def waiting(
+        self, alert_id: int, platform: Platform, now: datetime, *, error: str, retry_at: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            await conn.execute(
+                update(alert_deliveries)
+                .where(_delivery(alert_id, platform))
+                .values(
+                    lease_until=None, last_error=error[:MAX_ERROR_LENGTH], next_attempt_at=retry_at
+                )
+            )
+
+    async def told(self, alert_id: int, platform: Platform) -> frozenset[str]:
+        r = alert_recipients.c
+        async with self._db.read() as conn:
+            rows = await conn.execute(
+                select(r.recipient).where(r.alert_id == alert_id, r.platform == platform.value)
+            )
+            return frozenset(rows.scalars())
+
+    async def mark_told(
+        self, alert_id: int, platform: Platform, recipients: Set[str], now: datetime
+    ) -> None:
+        async with self._db.write() as conn:
+            for recipient in sorted(recipients):  # one statement each, as in `record_alerts`
+                await conn.execute(
+                    self._db.insert(alert_recipients)
+                    .values(
+                        alert_id=alert_id, platform=platform.value, recipient=recipient, told_at=now
+                    )
+                    .on_conflict_do_nothing()
+                )
 
     async def record(self, alert: UsageAlert) -> bool:
         async with self._db.write() as conn:

@@ -39,7 +39,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-from adapters.storage.sqlite_driver import SqliteConnection, connector
+from adapters.storage.sqlite_driver import BUSY_TIMEOUT_MS, SqliteConnection, connector
 from core.errors import ServiceUnavailable
 
 logger = logging.getLogger(__name__)
@@ -220,6 +220,10 @@ async def _translate_errors(db: Database) -> AsyncIterator[None]:
             raise DatabaseUnavailable(
                 f"cannot reach the database at {db.location}: {_cause(exc)}"
             ) from exc
+        if db.is_sqlite and "locked" in str(exc.orig).lower():  # past the busy timeout
+            raise DatabaseUnavailable(
+                f"the database at {db.location} is locked by another process"
+            ) from exc
         raise
     except (ConnectionError, OSError) as exc:
         raise DatabaseUnavailable(
@@ -258,10 +262,13 @@ def open_database(
     echo: bool = False,
     idle_check_after: float = IDLE_CHECK_AFTER,
     create: bool = True,
+    sqlite_busy_timeout: float = BUSY_TIMEOUT_MS / 1000,
 ) -> Database:
     """`idle_check_after`: seconds unused after which a pooled PostgreSQL connection is
     pinged as it is checked out (0: every time one is reused). `create=False`: a SQLite file
-    that does not exist is refused (`DatabaseMissing`), never created."""
+    that does not exist is refused (`DatabaseMissing`), never created. `sqlite_busy_timeout`:
+    seconds a SQLite statement waits for another process's lock before the database counts
+    as unavailable."""
     url = normalize_url(raw_url)
     if url.get_backend_name() == "sqlite":
         engine = create_async_engine(
@@ -270,7 +277,9 @@ def open_database(
             pool_size=pool_size,
             max_overflow=pool_size,
             pool_timeout=60,
-            async_creator=_sqlite_connector(sqlite_file(url), create=create),
+            async_creator=_sqlite_connector(
+                sqlite_file(url), create=create, busy_ms=round(sqlite_busy_timeout * 1000)
+            ),
         )
         _configure_sqlite(engine)
     else:
@@ -287,15 +296,17 @@ def open_database(
     return Database(engine, create=create)
 
 
-def _sqlite_connector(file: Path | None, *, create: bool) -> Callable[[], Awaitable[Any]]:
+def _sqlite_connector(
+    file: Path | None, *, create: bool, busy_ms: int
+) -> Callable[[], Awaitable[Any]]:
     """Connections that run quick statements in place (`sqlite_driver`). Without `create`
     the file is opened read-write, never created (SQLite's `mode=rw`), even if it vanished
     after `Database` checked that it exists."""
     if file is None:
-        return connector(":memory:")
+        return connector(":memory:", busy_ms=busy_ms)
     if create:
-        return connector(str(file))
-    return connector(f"{file.as_uri()}?mode=rw", uri=True)
+        return connector(str(file), busy_ms=busy_ms)
+    return connector(f"{file.as_uri()}?mode=rw", uri=True, busy_ms=busy_ms)
 
 
 def _replace_dead_connections(engine: AsyncEngine, idle_check_after: float) -> None:

@@ -9,7 +9,8 @@ touch a few rows by index and take microseconds, so they run in place. What may 
 long goes to the connection's thread, so the loop never stalls on it:
 
 - a statement that finds the database locked by another process (SQLite's busy timeout is 0
-  in place): it is tried again on the thread, waiting up to `BUSY_TIMEOUT_MS` for the lock. A
+  in place): it is tried again on the thread, waiting up to the connection's busy timeout
+  (`BUSY_TIMEOUT_MS` unless `open_database` is told otherwise) for the lock. A
   statement refused as busy has done nothing, so trying it again is safe;
 - every statement of a transaction begun with the `sqlite_offload` execution option
   (`Database.read(offload=True)`): reports that scan a cycle's data, exports, verification.
@@ -30,7 +31,7 @@ from typing import Any, TypeVar
 import aiosqlite
 
 T = TypeVar("T")
-BUSY_TIMEOUT_MS = 30_000  # how long a statement waits, on the thread, for another's lock
+BUSY_TIMEOUT_MS = 30_000  # by default, how long a statement waits on the thread for a lock
 _BUSY = (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
 _Result = tuple[Any, int, Any, list[Any]]  # description, rowcount, lastrowid, rows
 
@@ -49,9 +50,9 @@ def _run(db: sqlite3.Connection, sql: str, parameters: Any, many: bool) -> _Resu
         cursor.close()
 
 
-def _patiently(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+def _patiently(db: sqlite3.Connection, busy_ms: int, fn: Callable[..., T], *args: Any) -> T:
     """`fn` on the connection's thread, waiting for another process's lock if need be."""
-    db.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    db.execute(f"PRAGMA busy_timeout={busy_ms}")
     try:
         return fn(*args)
     finally:
@@ -61,8 +62,11 @@ def _patiently(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
 class SqliteConnection(aiosqlite.Connection):
     """aiosqlite's connection (its thread, its queue) whose calls run in place."""
 
-    def __init__(self, connector: Callable[[], sqlite3.Connection]) -> None:
+    def __init__(
+        self, connector: Callable[[], sqlite3.Connection], *, busy_ms: int = BUSY_TIMEOUT_MS
+    ) -> None:
         super().__init__(connector, iter_chunk_size=64)
+        self.busy_ms = busy_ms
         self.offload = False  # this transaction's statements go to the thread (set at BEGIN)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
@@ -74,7 +78,7 @@ class SqliteConnection(aiosqlite.Connection):
             except sqlite3.OperationalError as exc:
                 if exc.sqlite_errorcode not in _BUSY:
                     raise
-        result: T = await self._execute(_patiently, self._conn, fn, *args)  # type: ignore[no-untyped-call]
+        result: T = await self._execute(_patiently, self._conn, self.busy_ms, fn, *args)  # type: ignore[no-untyped-call]
         return result
 
     def cursor(self) -> _Cursor:  # type: ignore[override]
@@ -137,7 +141,9 @@ class _Cursor:
         return None
 
 
-def connector(database: str, *, uri: bool = False) -> Callable[[], SqliteConnection]:
+def connector(
+    database: str, *, uri: bool = False, busy_ms: int = BUSY_TIMEOUT_MS
+) -> Callable[[], SqliteConnection]:
     """What `create_async_engine(async_creator=...)` calls for each new connection."""
 
     def make() -> sqlite3.Connection:
@@ -146,6 +152,6 @@ def connector(database: str, *, uri: bool = False) -> Callable[[], SqliteConnect
         return sqlite3.connect(database, uri=uri, timeout=0, check_same_thread=False)
 
     def connect() -> SqliteConnection:
-        return SqliteConnection(make)
+        return SqliteConnection(make, busy_ms=busy_ms)
 
     return connect

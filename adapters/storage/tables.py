@@ -220,6 +220,17 @@ alert_deliveries = Table(
     Column("last_error", Text, nullable=True),
 )
 
+# Who has been told of each alert on each platform (a channel or an admin's DM, as the
+# notifier names them): a retry after a partial failure, on any replica, tells the others.
+alert_recipients = Table(
+    "alert_recipients",
+    metadata,
+    Column("alert_id", ForeignKey("alerts.id"), primary_key=True),
+    Column("platform", String(16), primary_key=True),
+    Column("recipient", String(200), primary_key=True),
+    Column("told_at", Stamp, nullable=False),
+)
+
 # The tracker's data per workspace. `last_number` is the project's id counter: a create
 # bumps it with one conditional UPDATE, so concurrent creates never pick the same number.
 projects = Table(

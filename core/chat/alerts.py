@@ -15,7 +15,7 @@ from typing import Protocol
 from core.channels import ChannelSettings
 from core.chat.people import Directory, People
 from core.credits.alerts import AlertKind
-from core.credits.delivery import NoRecipient
+from core.credits.delivery import Elsewhere, NoRecipient
 from core.credits.notices import Notice
 from core.errors import SetGetError
 from core.workspaces import Platform, Workspace
@@ -36,7 +36,8 @@ class AlertSender(Protocol):
     def platform(self) -> Platform: ...
 
     async def directory(self, team: str) -> Directory | None:
-        """Who is who on `team`; None when the bot is not installed there."""
+        """Who is who on `team`; None when the bot is not installed there. Raises
+        `Elsewhere` when another process of the bot serves `team` (a Discord shard)."""
         ...
 
     async def to_channel(self, team: str, channel: str, notice: Notice) -> None: ...
@@ -66,23 +67,36 @@ class ChatNotifier:
         self._sender = sender
         self._settings = settings
         self._people = people
-        # Per process: a retry on another replica may repeat a message, never skip one.
+        # The working memory of one delivery; the dispatcher loads it from the outbox before
+        # a send and records what the send added, so a retry on any replica tells only those
+        # not yet told.
         self._told = told if told is not None else {}
 
     @property
     def platform(self) -> Platform:
         return self._sender.platform
 
+    @property
+    def told(self) -> MutableMapping[str, set[str]]:
+        """Who has been told of each notice (`Notice.ref` -> recipient keys)."""
+        return self._told
+
     async def deliver(self, workspace: Workspace, notice: Notice) -> None:
-        told = 0
+        told, elsewhere = 0, []
         done = self._told.setdefault(notice.ref, set()) if notice.ref else set()
         for team in await self._settings.linked(workspace.id, self.platform):
-            directory = await self._sender.directory(team)
+            try:
+                directory = await self._sender.directory(team)
+            except Elsewhere:
+                elsewhere.append(team)
+                continue
             if directory is None:
                 continue  # linked, but the bot is not installed there
             told += await self._tell_team(workspace, team, directory, notice, done)
             if self._refresh is not None and notice.kind in REFRESHING:
                 await self._redraw(workspace, team)
+        if elsewhere:  # told what this process could; another one serves the rest
+            raise Elsewhere(f"{', '.join(elsewhere)} served by another process")
         if told == 0:
             raise NoRecipient(
                 f"no {self.platform.value} alerts channel and no known "

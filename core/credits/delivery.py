@@ -8,7 +8,10 @@ SetGetError
  └── NoRecipient      nobody on that platform to tell (no alerts channel, no known admin)
 
 Every step is safe to run on several replicas at once: a lease decides who sends an alert
-to a platform, and the unique dedupe key decides who records a renewal notice.
+to a platform, the outbox records who has been told of it (a retry after a partial failure,
+on any replica, tells only the others), and the unique dedupe key decides who records a
+renewal notice. An alert with nobody to tell waits (not counted as a failed attempt) until
+a channel or an admin becomes known, or its cycle ends.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import asyncio
 import enum
 import logging
 from collections import Counter
+from collections.abc import MutableMapping, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Protocol
@@ -34,6 +38,11 @@ from core.workspaces import Platform, Workspace
 logger = logging.getLogger(__name__)
 
 UNDELIVERABLE = "undeliverable: "  # `last_error` prefix of a delivery given up on
+WAITING = "waiting: "  # `last_error` prefix of a delivery with nobody to tell yet
+# Who has been told of each notice (`Notice.ref` -> recipient keys), the memory a notifier
+# consults and adds to while it delivers (`core.chat.alerts.ChatNotifier(told=...)`); the
+# dispatcher fills it from the outbox before a delivery and records what was added after.
+ToldRecipients = MutableMapping[str, set[str]]
 
 
 class DeliveryFailed(SetGetError):
@@ -46,6 +55,15 @@ class DeliveryFailed(SetGetError):
 
 class NoRecipient(SetGetError):
     """Nobody to tell on this platform: no alerts channel and no known admin."""
+
+
+class Elsewhere(SetGetError):
+    """Some recipients are served by another process of this bot (a Discord guild on a shard
+    another process runs): what this one could tell was told; the rest is left to that one,
+    soon, without counting a failed attempt."""
+
+
+ELSEWHERE_RETRY = timedelta(seconds=1)  # when the delivery is due again, for the other process
 
 
 @dataclass(frozen=True)
@@ -89,6 +107,23 @@ class AlertOutbox(Protocol):
         """Count a failed attempt and free the lease; `retry_at=None` gives up for good."""
         ...
 
+    async def waiting(
+        self, alert_id: int, platform: Platform, now: datetime, *, error: str, retry_at: datetime
+    ) -> None:
+        """Nobody to tell yet: free the lease, look again at `retry_at`; no attempt counted.
+        A waiting delivery stays due past `max_age` (the dispatcher ends it with its cycle)."""
+        ...
+
+    async def told(self, alert_id: int, platform: Platform) -> frozenset[str]:
+        """The recipients already told of the alert on `platform`, by any replica."""
+        ...
+
+    async def mark_told(
+        self, alert_id: int, platform: Platform, recipients: Set[str], now: datetime
+    ) -> None:
+        """Record that `recipients` have been told (one already recorded is left alone)."""
+        ...
+
     async def record(self, alert: UsageAlert) -> bool:
         """Store `alert` unless its dedupe key is taken; True when it was new."""
         ...
@@ -110,8 +145,9 @@ class DeliveryReport:
     delivered: int = 0
     retried: int = 0
     given_up: int = 0
-    skipped: int = 0  # another replica held the lease
+    skipped: int = 0  # another replica held the lease, or serves the recipients
     merged: int = 0  # said by another notice of the same batch (100 % within "paused")
+    waiting: int = 0  # nobody to tell yet: looked at again until the alert's cycle ends
 
 
 class _Outcome(enum.StrEnum):
@@ -120,6 +156,7 @@ class _Outcome(enum.StrEnum):
     GIVEN_UP = "given_up"
     SKIPPED = "skipped"
     MERGED = "merged"
+    WAITING = "waiting"
 
 
 @dataclass(frozen=True)
@@ -127,6 +164,8 @@ class _Failure:
     error: str
     retry_after: float | None = None
     final: bool = False
+    nobody: bool = False  # no recipient known now: wait for one
+    elsewhere: bool = False  # another process serves the rest: leave it to that one
 
 
 class AlertDispatcher:
@@ -134,6 +173,9 @@ class AlertDispatcher:
 
     A send is cut off at half the lease, so no other replica can lease the alert while a
     slow send is still going on; a crash mid-send means one more try after the lease ends.
+    `told` is the notifier's memory of who was told (shared with it): the dispatcher loads it
+    from the outbox before a send and records what the send added, so a crash between a
+    message and its record repeats that message once, and nothing is ever skipped.
     """
 
     def __init__(
@@ -150,8 +192,12 @@ class AlertDispatcher:
         max_attempts: int = 12,
         max_age: timedelta = timedelta(days=7),
         dashboard: UsageDashboard | None = None,  # the pace a forecast notice tells
+        told: ToldRecipients | None = None,
+        recheck: timedelta = timedelta(minutes=5),  # nobody to tell: look again after
     ) -> None:
         self._outbox = outbox
+        self._told = told
+        self._recheck = recheck
         self._dashboard = dashboard
         self._workspaces = workspaces
         self._pool = pool
@@ -199,10 +245,28 @@ class AlertDispatcher:
         if failure is None:
             await self._outbox.delivered(pending.id, platform, self._clock.now())
             return _Outcome.DELIVERED
+        if failure.elsewhere:
+            await self._outbox.waiting(
+                pending.id,
+                platform,
+                self._clock.now(),
+                error=failure.error,
+                retry_at=self._clock.now() + ELSEWHERE_RETRY,
+            )
+            return _Outcome.SKIPPED
+        if failure.nobody and workspace is not None and _current(workspace, pending, now):
+            await self._outbox.waiting(
+                pending.id,
+                platform,
+                self._clock.now(),
+                error=WAITING + failure.error,
+                retry_at=self._clock.now() + self._recheck,
+            )
+            return _Outcome.WAITING
         attempts = pending.attempts + 1
         retry_at = (
             None
-            if failure.final or attempts >= self._max_attempts
+            if failure.final or failure.nobody or attempts >= self._max_attempts
             else self._retry_at(pending.attempts, failure.retry_after)
         )
         error = failure.error if retry_at else UNDELIVERABLE + failure.error
@@ -226,10 +290,25 @@ class AlertDispatcher:
             return _Failure(f"workspace {pending.alert.workspace_id} no longer exists", final=True)
         try:
             notice = await self._notice(workspace, pending.alert)
+        except Exception as exc:  # the pool could not be read: try again later
+            logger.debug("alert %d: the notice could not be written", pending.id, exc_info=True)
+            return _Failure(f"unexpected {type(exc).__name__}")
+        told = await self._load_told(pending, notice)
+        try:
+            return await self._tell(pending, workspace, notice)
+        finally:
+            await self._record_told(pending, notice, told)
+
+    async def _tell(
+        self, pending: PendingAlert, workspace: Workspace, notice: Notice
+    ) -> _Failure | None:
+        try:
             async with asyncio.timeout(self._lease.total_seconds() / 2):
                 await self._notifier.deliver(workspace, notice)
         except NoRecipient as exc:
-            return _Failure(str(exc) or "no recipient", final=True)
+            return _Failure(str(exc) or "no recipient", nobody=True)
+        except Elsewhere as exc:
+            return _Failure(str(exc) or "served elsewhere", elsewhere=True)
         except DeliveryFailed as exc:
             return _Failure(str(exc) or "delivery failed", exc.retry_after)
         except TimeoutError:
@@ -238,6 +317,24 @@ class AlertDispatcher:
             logger.debug("alert %d: unexpected notifier error", pending.id, exc_info=True)
             return _Failure(f"unexpected {type(exc).__name__}")  # messages may hold URLs
         return None
+
+    async def _load_told(self, pending: PendingAlert, notice: Notice) -> frozenset[str]:
+        if self._told is None or not notice.ref:
+            return frozenset()
+        told = await self._outbox.told(pending.id, self._notifier.platform)
+        self._told[notice.ref] = set(told)
+        return told
+
+    async def _record_told(
+        self, pending: PendingAlert, notice: Notice, before: frozenset[str]
+    ) -> None:
+        if self._told is None or not notice.ref:
+            return
+        added = self._told.pop(notice.ref, set()) - before
+        if added:
+            await self._outbox.mark_told(
+                pending.id, self._notifier.platform, added, self._clock.now()
+            )
 
     async def _notice(self, workspace: Workspace, alert: UsageAlert) -> Notice:
         status = await self._pool.status(workspace)
@@ -254,6 +351,11 @@ class AlertDispatcher:
         if retry_after is not None:
             delay = max(delay, timedelta(seconds=retry_after))
         return self._clock.now() + delay
+
+
+def _current(workspace: Workspace, pending: PendingAlert, now: datetime) -> bool:
+    """Whether the alert belongs to the cycle running now (a late notice of it still helps)."""
+    return cycle_containing(workspace.anchor, now.date()).start == pending.alert.cycle_start
 
 
 def _pauses(pending: PendingAlert) -> bool:

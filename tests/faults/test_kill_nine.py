@@ -10,10 +10,7 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
-import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,10 +33,10 @@ from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.signing import event_body, mention_event, signed_headers
 from tests.fakes import FakeClock
 from tests.faults.slack_answers import ROOT, final_edit, is_final, placeholder_ts
+from tests.ops.processes import bot_process, until_serving
 
 TOKEN = "xoxb-test-token"
 ANSWER = "There are 7 open work items in WEB."
-ROOT_DIR = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -54,38 +51,6 @@ async def fakes() -> AsyncIterator[tuple[FakeSlack, FakeOpenAI]]:
     async with FakeSlack(team_id=TEAM) as slack, FakeOpenAI(fallback=fallback) as llm:
         slack.add_user("U0ALICE", "alice")
         yield slack, llm
-
-
-@contextmanager
-def bot_process(env: dict[str, str], port: int, log: Path) -> Iterator[subprocess.Popen[bytes]]:
-    args = [sys.executable, "-m", "bot.cli", "serve", "slack", "--http", "--host", "127.0.0.1"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*args, "--port", str(port)],
-            env={**os.environ, **env},
-            cwd=ROOT_DIR,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            yield proc
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-            proc.wait(timeout=10)
-
-
-async def until_healthy(url: str, proc: subprocess.Popen[bytes]) -> None:
-    async with aiohttp.ClientSession() as http, asyncio.timeout(30):
-        while True:
-            assert proc.poll() is None, "the bot exited at start (see its log)"
-            try:
-                async with http.get(f"{url}/healthz") as resp:
-                    if resp.status == 200:
-                        return
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.05)
 
 
 async def until_the_llm_is_asked(llm: FakeOpenAI) -> None:
@@ -151,9 +116,10 @@ async def kill_the_bot_at(where: str, deployment: Deployment, log: Path) -> None
     else:
         hung = slack.stall("chat.update", when=is_final)
     port = free_port()
-    with bot_process(deployment.env, port, log) as proc:
+    serve = ["serve", "slack", "--http", "--host", "127.0.0.1", "--port", str(port)]
+    with bot_process(serve, deployment.env, log) as proc:
         url = f"http://127.0.0.1:{port}"
-        await until_healthy(url, proc)
+        await until_serving(url, proc)
         body = event_body(mention_event("How many open items are in WEB?", ts=ROOT))
         headers = signed_headers(body, secret=SECRET)
         async with (

@@ -1,19 +1,32 @@
-"""The SQL alert outbox on SQLite and PostgreSQL: what is due, leases raced, retries, dedupe."""
+"""The SQL alert outbox on SQLite and PostgreSQL: what is due, leases raced, retries, dedupe,
+who was told (shared by replicas), and alerts waiting for someone to tell."""
 
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from adapters.storage.alert_outbox import SqlAlertOutbox, list_alerts
+from adapters.storage.channels import SqlChannelSettings
 from adapters.storage.tables import alert_deliveries
 from bot.app import App
+from core.chat.alerts import ChatNotifier
+from core.chat.people import Directory, People
 from core.credits.alerts import AlertKind, UsageAlert, renewal_key, threshold_key
-from core.credits.delivery import PendingAlert
+from core.credits.delivery import (
+    WAITING,
+    AlertDispatcher,
+    DeliveryFailed,
+    DeliveryReport,
+    PendingAlert,
+)
+from core.credits.notices import Notice
 from core.plans import Plan
 from core.workspaces import Platform, Workspace
+from tests.chat_fakes import FakeDirectory
 from tests.fakes import FakeClock
 
 WEEK = timedelta(days=7)
@@ -166,3 +179,112 @@ async def test_record_stores_an_alert_once_per_dedupe_key(app: App, clock: FakeC
         start,
         "renewed:2026-02-28",
     )
+
+
+@dataclass
+class Sender:
+    """A Slack alert sender whose `failing` recipients fail once each."""
+
+    admins: set[str]
+    sent: list[tuple[str, str]] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)
+
+    @property
+    def platform(self) -> Platform:
+        return SLACK
+
+    async def directory(self, team: str) -> Directory | None:
+        return FakeDirectory(platform_admin_ids=self.admins)
+
+    async def to_channel(self, team: str, channel: str, notice: Notice) -> None:
+        await self._send(team, channel)
+
+    async def to_user(self, team: str, user: str, notice: Notice) -> None:
+        await self._send(team, user)
+
+    async def _send(self, team: str, to: str) -> None:
+        if to in self.failing:
+            self.failing.discard(to)
+            raise DeliveryFailed("slack is down")
+        self.sent.append((team, to))
+
+
+def replica(app: App, sender: Sender) -> AlertDispatcher:
+    """One replica of the deployment: its own outbox object, notifier and memory."""
+    told: dict[str, set[str]] = {}
+    notifier = ChatNotifier(
+        sender=sender,
+        settings=SqlChannelSettings(app.db),
+        people=People(workspaces=app.workspace_store),
+        told=told,
+    )
+    return AlertDispatcher(
+        outbox=SqlAlertOutbox(app.db),
+        workspaces=app.workspace_store,
+        pool=app.pool,
+        notifier=notifier,
+        clock=app.clock,
+        told=told,
+    )
+
+
+async def test_a_retry_on_another_replica_tells_only_those_not_yet_told(
+    app: App, clock: FakeClock
+) -> None:
+    acme = await workspace(app, "acme", (SLACK, "T1"), (SLACK, "T2"))
+    await SqlChannelSettings(app.db).set_alerts_channel(SLACK, "T1", "C0ALERTS")
+    await record(app, SqlAlertOutbox(app.db), acme)
+    sender = Sender(admins={"U1", "U2", "U3"}, failing={"U2"})
+    first, second = replica(app, sender), replica(app, sender)
+
+    assert await first.deliver_due() == DeliveryReport(retried=1)
+    [pending] = await SqlAlertOutbox(app.db).due(
+        SLACK, clock.now() + timedelta(hours=1), limit=5, max_age=WEEK
+    )
+    assert await SqlAlertOutbox(app.db).told(pending.id, SLACK) == {"T1:C0ALERTS", "T2:dm:U1"}
+    clock.advance(seconds=30)
+    assert await second.deliver_due() == DeliveryReport(delivered=1)
+    assert sender.sent == [("T1", "C0ALERTS"), ("T2", "U1"), ("T2", "U2"), ("T2", "U3")]
+    clock.advance(hours=1)
+    assert await first.deliver_due() == DeliveryReport()
+    assert await second.deliver_due() == DeliveryReport()
+    assert len(sender.sent) == 4
+
+
+async def test_concurrent_replicas_tell_each_recipient_once(app: App, clock: FakeClock) -> None:
+    acme = await workspace(app, "acme", (SLACK, "T1"))
+    for percent in (75, 90):
+        await record(app, SqlAlertOutbox(app.db), acme, percent)
+    sender = Sender(admins={"U1", "U2"}, failing={"U1"})
+    replicas = [replica(app, sender) for _ in range(4)]
+    for _ in range(3):
+        await asyncio.gather(*(r.deliver_due() for r in replicas))
+        clock.advance(minutes=5)
+    assert sorted(sender.sent) == [("T1", "U1"), ("T1", "U1"), ("T1", "U2"), ("T1", "U2")]
+    async with app.db.read() as conn:
+        rows = (await conn.execute(select(alert_deliveries))).all()
+    assert [r.delivered_at is not None for r in rows] == [True, True]
+
+
+async def test_an_alert_nobody_could_be_told_is_delivered_once_a_channel_is_set(
+    app: App, clock: FakeClock
+) -> None:
+    acme = await workspace(app, "acme", (SLACK, "T1"))
+    await record(app, SqlAlertOutbox(app.db), acme)
+    sender = Sender(admins=set())
+    first, second = replica(app, sender), replica(app, sender)
+
+    assert await first.deliver_due() == DeliveryReport(waiting=1)
+    assert await second.deliver_due() == DeliveryReport()  # looked at again in 5 minutes
+    async with app.db.read() as conn:
+        row = (await conn.execute(select(alert_deliveries))).one()
+    assert row.last_error.startswith(WAITING)
+    assert (row.attempts, row.delivered_at) == (0, None)
+    clock.advance(days=8)  # older than `max_age`, still this cycle
+    assert await second.deliver_due() == DeliveryReport(waiting=1)
+    await SqlChannelSettings(app.db).set_alerts_channel(SLACK, "T1", "C0ALERTS")
+    clock.advance(minutes=5)
+    assert await first.deliver_due() == DeliveryReport(delivered=1)
+    assert sender.sent == [("T1", "C0ALERTS")]
+    clock.advance(hours=1)
+    assert await second.deliver_due() == DeliveryReport()

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from dataclasses import dataclass
+from collections.abc import Set
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
 from core.admin import WorkspaceAdmin
+from core.chat.alerts import ChatNotifier
+from core.chat.people import Directory, People
 from core.credits.alerts import AlertKind, UsageAlert, threshold_key
 from core.credits.delivery import (
     UNDELIVERABLE,
+    WAITING,
     AlertDispatcher,
     DeliveryFailed,
     DeliveryReport,
+    Elsewhere,
     NoRecipient,
     PendingAlert,
     RenewalNotices,
@@ -27,15 +32,50 @@ from core.credits.pricing import InteractionType, PricingRule, TokenUsage
 from core.plans import Plan
 from core.workspaces import Mode, Platform, Workspace
 from tests.alert_fakes import FakeNotifier, InMemoryAlertOutbox
+from tests.chat_fakes import FakeDirectory, InMemoryChannelSettings
 from tests.fakes import FakeClock, InMemoryStore
 
 SIX = TokenUsage(24_000, 0)  # 6 credits
 
 
+class RecipientsOutbox(InMemoryAlertOutbox):
+    """The in-memory outbox that also waits for recipients and records who was told."""
+
+    def __init__(self, store: InMemoryStore) -> None:
+        super().__init__(store)
+        self.recipients: dict[tuple[int, Platform], set[str]] = {}
+
+    async def due(
+        self, platform: Platform, now: datetime, *, limit: int, max_age: timedelta
+    ) -> list[PendingAlert]:
+        waiting = {
+            alert_id
+            for (alert_id, p), d in self.deliveries.items()
+            if p is platform and (d.last_error or "").startswith(WAITING)
+        }
+        found = await super().due(platform, now, limit=limit, max_age=max_age)
+        older = await super().due(platform, now, limit=limit, max_age=timedelta(days=3650))
+        return [p for p in older if p in found or p.id in waiting][:limit]
+
+    async def waiting(
+        self, alert_id: int, platform: Platform, now: datetime, *, error: str, retry_at: datetime
+    ) -> None:
+        d = self.deliveries[(alert_id, platform)]
+        d.lease_until, d.last_error, d.next_attempt_at = None, error, retry_at
+
+    async def told(self, alert_id: int, platform: Platform) -> frozenset[str]:
+        return frozenset(self.recipients.get((alert_id, platform), set()))
+
+    async def mark_told(
+        self, alert_id: int, platform: Platform, recipients: Set[str], now: datetime
+    ) -> None:
+        self.recipients.setdefault((alert_id, platform), set()).update(recipients)
+
+
 @dataclass
 class Setup:
     store: InMemoryStore
-    outbox: InMemoryAlertOutbox
+    outbox: RecipientsOutbox
     clock: FakeClock
     admin: WorkspaceAdmin
     pool: CreditPool
@@ -86,7 +126,7 @@ def s(clock: FakeClock) -> Setup:
     store = InMemoryStore()
     return Setup(
         store=store,
-        outbox=InMemoryAlertOutbox(store),
+        outbox=RecipientsOutbox(store),
         clock=clock,
         admin=WorkspaceAdmin(workspaces=store, credits=store, clock=clock),
         pool=CreditPool(store=store, clock=clock, pricing=PricingRule()),
@@ -213,7 +253,34 @@ async def test_backoff_doubles_up_to_the_maximum_then_delivery_is_given_up(s: Se
     assert s.notifier.tries == 5
 
 
-async def test_nobody_to_tell_is_given_up_at_once(s: Setup) -> None:
+async def test_nobody_to_tell_waits_uncounted_and_is_delivered_once_someone_is_known(
+    s: Setup,
+) -> None:
+    alert_id = await s.threshold(await s.workspace("acme"))
+    admins: list[str] = []
+
+    def to_admins(_w: Workspace, _n: Notice) -> None:
+        if not admins:
+            raise NoRecipient("no alerts channel and no admin known in T-acme")
+
+    s.notifier.script = to_admins
+    dispatcher = s.dispatcher(recheck=timedelta(minutes=5))
+    for _ in range(20):  # more looks than `max_attempts`: waiting is no failed attempt
+        assert await dispatcher.deliver_due() == DeliveryReport(waiting=1)
+        assert await dispatcher.deliver_due() == DeliveryReport()  # not before the recheck
+        s.clock.advance(minutes=5)
+    delivery = s.outbox.deliveries[(alert_id, Platform.SLACK)]
+    assert delivery.last_error == WAITING + "no alerts channel and no admin known in T-acme"
+    assert (delivery.attempts, delivery.delivered_at) == (0, None)
+    s.clock.advance(days=8)  # past `max_age`, still in the alert's cycle
+    admins.append("U0ADMIN")  # an admin became known (or an alerts channel was set)
+    assert await dispatcher.deliver_due() == DeliveryReport(delivered=1)
+    assert len(s.notifier.sent) == 1
+    s.clock.advance(hours=1)
+    assert await dispatcher.deliver_due() == DeliveryReport()
+
+
+async def test_an_alert_still_waiting_when_its_cycle_ends_is_given_up(s: Setup) -> None:
     alert_id = await s.threshold(await s.workspace("acme"))
 
     def nobody(_w: Workspace, _n: Notice) -> None:
@@ -221,11 +288,125 @@ async def test_nobody_to_tell_is_given_up_at_once(s: Setup) -> None:
 
     s.notifier.script = nobody
     dispatcher = s.dispatcher()
+    assert await dispatcher.deliver_due() == DeliveryReport(waiting=1)
+    s.clock.advance(days=32)  # the cycle renewed: its 75 % notice would only mislead now
     assert await dispatcher.deliver_due() == DeliveryReport(given_up=1)
     error = s.outbox.deliveries[(alert_id, Platform.SLACK)].last_error
     assert error == UNDELIVERABLE + "no alerts channel and no admin known in T-acme"
     s.clock.advance(hours=2)
     assert await dispatcher.deliver_due() == DeliveryReport()
+
+
+@dataclass
+class Recipients:
+    """A Slack sender whose listed recipients fail (once each) or hang."""
+
+    sent: list[str] = field(default_factory=list)
+    failing: set[str] = field(default_factory=set)
+    hanging: set[str] = field(default_factory=set)
+    directory_of: FakeDirectory = field(
+        default_factory=lambda: FakeDirectory(platform_admin_ids={"U1", "U2", "U3"})
+    )
+
+    @property
+    def platform(self) -> Platform:
+        return Platform.SLACK
+
+    async def directory(self, team: str) -> Directory | None:
+        return self.directory_of
+
+    async def to_channel(self, team: str, channel: str, notice: Notice) -> None:
+        await self._send(channel)
+
+    async def to_user(self, team: str, user: str, notice: Notice) -> None:
+        await self._send(user)
+
+    async def _send(self, to: str) -> None:
+        if to in self.hanging:
+            await asyncio.Event().wait()
+        if to in self.failing:
+            self.failing.discard(to)
+            raise DeliveryFailed("slack is down", retry_after=1.0)
+        self.sent.append(to)
+
+
+def replica(s: Setup, sender: Recipients) -> AlertDispatcher:
+    """One replica: its own notifier and memory, the shared outbox."""
+    told: dict[str, set[str]] = {}
+    chat = ChatNotifier(
+        sender=sender,
+        settings=InMemoryChannelSettings(s.store.links),
+        people=People(workspaces=s.store),
+        told=told,
+    )
+    return AlertDispatcher(
+        outbox=s.outbox,
+        workspaces=s.store,
+        pool=s.pool,
+        notifier=chat,
+        clock=s.clock,
+        told=told,
+        lease=timedelta(seconds=2),
+    )
+
+
+async def test_a_retry_on_another_replica_tells_only_the_admins_not_yet_told(s: Setup) -> None:
+    alert_id = await s.threshold(await s.workspace("acme"))
+    sender = Recipients(failing={"U2"})
+    first, second = replica(s, sender), replica(s, sender)
+
+    assert await first.deliver_due() == DeliveryReport(retried=1)  # U1 told, U2 failed
+    assert s.outbox.recipients[(alert_id, Platform.SLACK)] == {"T-acme:dm:U1"}
+    s.clock.advance(seconds=30)
+    assert await second.deliver_due() == DeliveryReport(delivered=1)
+    assert sender.sent == ["U1", "U2", "U3"]  # each admin told once, U1 not again
+    assert s.outbox.recipients[(alert_id, Platform.SLACK)] == {
+        "T-acme:dm:U1",
+        "T-acme:dm:U2",
+        "T-acme:dm:U3",
+    }
+
+
+@dataclass
+class ShardSender(Recipients):
+    """A sender in one of two processes that each run some of a bot's shards."""
+
+    serves: bool = True
+
+    async def directory(self, team: str) -> Directory | None:
+        if not self.serves:
+            raise Elsewhere(f"{team} is on a shard another process runs")
+        return self.directory_of
+
+
+async def test_an_alert_for_a_team_another_process_serves_is_left_to_it_uncounted(
+    s: Setup,
+) -> None:
+    alert_id = await s.threshold(await s.workspace("acme"))
+    sent: list[str] = []
+    other, own = ShardSender(sent=sent, serves=False), ShardSender(sent=sent)
+    elsewhere, here = replica(s, other), replica(s, own)
+
+    for _ in range(10):  # more looks than `max_attempts`: none is a failed attempt
+        assert await elsewhere.deliver_due() == DeliveryReport(skipped=1)
+        s.clock.advance(seconds=1)
+    delivery = s.outbox.deliveries[(alert_id, Platform.SLACK)]
+    assert (delivery.attempts, delivery.delivered_at, sent) == (0, None, [])
+    assert await here.deliver_due() == DeliveryReport(delivered=1)
+    assert sent == ["U1", "U2", "U3"]
+
+
+async def test_a_send_cut_off_mid_way_records_who_was_told_before_it(s: Setup) -> None:
+    alert_id = await s.threshold(await s.workspace("acme"))
+    sender = Recipients(hanging={"U2"})
+    first = replica(s, sender)
+
+    assert await first.deliver_due() == DeliveryReport(retried=1)  # cut off at half the lease
+    assert s.outbox.recipients[(alert_id, Platform.SLACK)] == {"T-acme:dm:U1"}
+    sender.hanging.clear()
+    s.clock.advance(seconds=30)
+    assert await replica(s, sender).deliver_due() == DeliveryReport(delivered=1)
+    assert sender.sent == ["U1", "U2", "U3"]
 
 
 async def test_one_failing_alert_never_stops_the_others(

@@ -8,9 +8,10 @@ from collections.abc import AsyncIterator
 
 import pytest
 
+from adapters.discord.alerts import DiscordAlertSender
 from bot.app import App
 from bot.scheduler import alert_dispatcher, deliver_alerts
-from core.credits.delivery import AlertDispatcher, DeliveryReport
+from core.credits.delivery import AlertDispatcher, DeliveryReport, Elsewhere
 from core.credits.pricing import InteractionType, TokenUsage
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.fake_rest import DiscordCall
@@ -64,3 +65,21 @@ async def test_an_alert_reaches_the_channel_then_the_admins_by_dm(small: Discord
     dm = bot.fake.world.dm_channel(olivia).id
     assert [c.params["channel_id"] for c in sent(bot)] == [general.id, dm]
     assert "90%" in sent(bot)[-1].json["embeds"][0]["title"]
+
+
+class _ShardClient:
+    """What the sender reads of a client that runs shard 1 of 2 and sees no guild."""
+
+    shard_ids = (1,)
+    shard_count = 2
+
+    def get_guild(self, _guild: int) -> None:
+        return None
+
+
+async def test_a_guild_on_a_shard_another_process_runs_is_left_to_that_process() -> None:
+    sender = DiscordAlertSender(client=_ShardClient())  # type: ignore[arg-type]
+    on_shard_0, on_shard_1 = 0 << 22, 1 << 22  # Discord: (id >> 22) % shards
+    with pytest.raises(Elsewhere, match="another process"):
+        await sender.directory(str(on_shard_0))
+    assert await sender.directory(str(on_shard_1)) is None  # ours, and the bot is not in it

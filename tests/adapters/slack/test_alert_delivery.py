@@ -240,16 +240,16 @@ async def test_an_admin_who_cannot_get_a_dm_does_not_hold_up_the_others(
     assert await deployment.deliver() == DeliveryReport()
 
 
-async def test_with_nobody_to_tell_the_alert_is_given_up_not_retried(
-    deployment: Deployment,
-) -> None:
+async def test_with_nobody_to_tell_the_alert_waits_for_someone(deployment: Deployment) -> None:
+    """No alerts channel and no admin: the alert waits (not a failed attempt) until a channel
+    or an admin is known in its cycle (tests/faults/test_alert_recipients_slack.py)."""
     deployment.slack.users["U0ALICE"].is_admin = False
     for credits in (6, 6, 3):
         await deployment.charge(credits)
 
-    assert await deployment.deliver() == DeliveryReport(given_up=1)
+    assert await deployment.deliver() == DeliveryReport(waiting=1)
     deployment.clock.advance(hours=2)
-    assert await deployment.deliver() == DeliveryReport()
+    assert await deployment.deliver() == DeliveryReport(waiting=1)
     assert deployment.slack.calls_to("chat.postMessage") == []
 
 
