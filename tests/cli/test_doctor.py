@@ -51,6 +51,7 @@ def configure_platforms(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISCORD_BOT_TOKEN", DEFAULT_TOKEN)
 
 
+@pytest.mark.without_suite_secrets  # it checks what an unconfigured deployment says
 def test_a_fresh_database_is_ready_with_warnings_for_what_is_not_configured(cli: Cli) -> None:
     code, out, _ = cli("doctor")
     assert code == 0
@@ -59,7 +60,7 @@ def test_a_fresh_database_is_ready_with_warnings_for_what_is_not_configured(cli:
     assert any(
         line.startswith("ok       database: ") and "cli.db answers" in line for line in lines
     )
-    assert "ok       schema: at revision 0009" in lines
+    assert "ok       schema: at revision 0010" in lines
     assert (
         "warning  slack: not configured -> set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
         "to serve Slack" in lines
@@ -106,6 +107,31 @@ def test_an_old_schema_is_a_problem(cli: Cli, tmp_path: Path) -> None:
     assert "out of date" in found["schema"]["detail"]
 
 
+@pytest.mark.without_suite_secrets  # it checks what an unconfigured deployment says
+@pytest.mark.parametrize(
+    ("settings", "detail"),
+    [
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "shh"},
+            "OAuth installs need SETGET_SECRET_KEY",
+        ),
+        (
+            {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "shh", "SETGET_SECRET_KEY": "k" * 40},
+            "SLACK_SIGNING_SECRET missing",
+        ),
+    ],
+)
+def test_an_oauth_distribution_needs_the_secret_key_and_the_signing_secret(
+    cli: Cli, monkeypatch: pytest.MonkeyPatch, settings: dict[str, str], detail: str
+) -> None:
+    for name, value in settings.items():
+        monkeypatch.setenv(name, value)
+    code, found = verdicts(cli)
+    assert code == 1
+    assert (found["slack"]["verdict"], found["slack"]["detail"]) == ("problem", detail)
+
+
+@pytest.mark.without_suite_secrets  # it checks what an unconfigured deployment says
 def test_half_a_slack_configuration_is_a_problem(cli: Cli, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-doctor-test-token")
     code, found = verdicts(cli)

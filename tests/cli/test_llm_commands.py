@@ -126,6 +126,7 @@ def test_storing_a_key_needs_the_secret_key(home: Cli, monkeypatch: pytest.Monke
     assert home.json("llm", "show", "home")["answers"] == "offline"  # type: ignore[index]
 
 
+@pytest.mark.without_suite_secrets  # it checks what an unconfigured deployment says
 def test_show_names_the_deployment_model_for_a_cloud_workspace(
     cli: Cli, monkeypatch: pytest.MonkeyPatch
 ) -> None:

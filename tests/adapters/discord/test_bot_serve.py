@@ -28,6 +28,7 @@ def configured(app: App, fake: FakeDiscord, **values: str) -> App:
     return replace(app, settings=settings)
 
 
+@pytest.mark.without_suite_secrets  # it checks what an unconfigured deployment says
 async def test_a_missing_token_is_one_clear_error(app: App, discord_fake: FakeDiscord) -> None:
     with pytest.raises(InvalidInput, match="set DISCORD_BOT_TOKEN"):
         await serve_discord(configured(app, discord_fake))

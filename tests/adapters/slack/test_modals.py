@@ -364,6 +364,7 @@ async def test_a_member_can_neither_open_nor_submit_the_model_settings(solo: Sla
     assert await llm_settings_store(solo.app).load(solo.workspace.id) is None
 
 
+@pytest.mark.without_suite_secrets  # it checks what an unconfigured deployment says
 async def test_without_a_secret_key_the_modal_says_the_key_cannot_be_stored(
     app: App, slack: FakeSlack
 ) -> None:
