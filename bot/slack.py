@@ -15,17 +15,18 @@ from aiohttp import web
 from cachetools import TTLCache
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.secrets import SecretBox, SecretUnreadable
 from adapters.slack.alerts import SlackAlertSender
 from adapters.slack.app import SlackConfig, build_slack_app, web_client
 from adapters.slack.home import SlackHome
+from adapters.slack.installations import SealedInstallationStore
 from adapters.slack.messages import SlackConversations
 from adapters.slack.server import slack_web_app
 from bot.app import App, measured
 from bot.chat import chat_layer
-from bot.conversation import ChatSessions
+from bot.conversation import ChatSessions, secret_box
 from bot.health import Readiness
 from bot.metrics import BotMetrics
 from bot.scheduler import build_scheduler
@@ -46,8 +47,11 @@ def slack_config(app: App, *, socket: bool) -> SlackConfig:
     token = s.slack_bot_token.get_secret_value() if s.slack_bot_token else None
     client_secret = s.slack_client_secret.get_secret_value() if s.slack_client_secret else None
     missing = []
-    if not token and not (s.slack_client_id and client_secret):
+    oauth = bool(s.slack_client_id and client_secret)
+    if not token and not oauth:
         missing.append("SLACK_BOT_TOKEN (or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth)")
+    if oauth and not s.secret_key:
+        missing.append("SETGET_SECRET_KEY (OAuth installs' tokens are stored sealed with it)")
     if socket and not s.slack_app_token:
         missing.append("SLACK_APP_TOKEN (Socket Mode)")
     if not socket and not secret:
@@ -68,6 +72,34 @@ def slack_config(app: App, *, socket: bool) -> SlackConfig:
     )
 
 
+def installation_store(app: App, config: SlackConfig) -> SealedInstallationStore | None:
+    """Where OAuth installs are kept, their tokens sealed with SETGET_SECRET_KEY (None for a
+    single-workspace install)."""
+    if not (config.oauth and config.client_id):
+        return None
+    box = secret_box(app.settings)
+    if box is None:
+        raise InvalidInput(
+            "Slack OAuth needs SETGET_SECRET_KEY: installed tokens are stored sealed with it"
+        )
+    return SealedInstallationStore(
+        client_id=config.client_id, engine=app.db.engine, seal=box.seal, open=_opener(box)
+    )
+
+
+def _opener(box: SecretBox) -> Callable[[str], str]:
+    def open_token(token: str) -> str:
+        try:
+            return box.open(token)
+        except SecretUnreadable:
+            raise SecretUnreadable(
+                "a Slack install's token cannot be decrypted: SETGET_SECRET_KEY changed? "
+                "(the team must install the app again)"
+            ) from None
+
+    return open_token
+
+
 @dataclass(frozen=True)
 class SlackRuntime:
     bolt: AsyncApp
@@ -80,14 +112,12 @@ class SlackRuntime:
 @asynccontextmanager
 async def slack_runtime(app: App, *, socket: bool = False) -> AsyncIterator[SlackRuntime]:
     config = slack_config(app, socket=socket)
+    store = installation_store(app, config)  # refuses an unusable secret key before opening
     sessions = ChatSessions(app)
     http = aiohttp.ClientSession()  # one connection pool for every Web API call
     layer = chat_layer(app, sessions)
-    bolt = build_slack_app(config, layer=layer, engine=app.db.engine, session=http)
-    store = (
-        AsyncSQLAlchemyInstallationStore(client_id=config.client_id, engine=app.db.engine)
-        if config.oauth and config.client_id
-        else None
+    bolt = build_slack_app(
+        config, layer=layer, engine=app.db.engine, installations=store, session=http
     )
 
     async def client_for(team: str) -> AsyncWebClient | None:
@@ -174,13 +204,17 @@ async def serve_http(
         scheduler.start()
         if on_ready is not None:
             on_ready(f"http://{host}:{port}/slack/events")
+        # AsyncIOScheduler shuts down on the loop's next turn (`running` is still true after
+        # `shutdown`): a second call would raise SchedulerNotRunningError in that callback.
+        stopped = False
         try:
             await until_terminated()
             scheduler.shutdown(wait=False)
+            stopped = True
             grace = app.settings.shutdown_grace_seconds
             await drain(runtime.in_flight, readiness, grace=grace, on_stop=on_stop)
         finally:
-            if scheduler.running:
+            if not stopped:
                 scheduler.shutdown(wait=False)
             await runner.cleanup()
 
@@ -213,19 +247,20 @@ async def serve_socket(
         )
         handler = AsyncSocketModeHandler(runtime.bolt, token.get_secret_value())
         scheduler.start()
-        closed = False
+        stopped = closed = False  # the scheduler shut down once only (see serve_http)
         try:
             await handler.connect_async()  # type: ignore[no-untyped-call]
             if on_ready is not None:
                 on_ready("Socket Mode" + (f" (health on {health})" if health else ""))
             await until_terminated()
             scheduler.shutdown(wait=False)
+            stopped = True
             await handler.close_async()  # type: ignore[no-untyped-call]
             closed = True
             grace = app.settings.shutdown_grace_seconds
             await drain(runtime.in_flight, readiness, grace=grace, on_stop=on_stop)
         finally:
-            if scheduler.running:
+            if not stopped:
                 scheduler.shutdown(wait=False)
             if not closed:
                 await handler.close_async()  # type: ignore[no-untyped-call]

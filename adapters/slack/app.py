@@ -20,7 +20,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncRateLimitErrorRetryHandler,
     AsyncServerErrorRetryHandler,
 )
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -108,9 +108,12 @@ def build_slack_app(
     *,
     layer: ChatLayer,
     engine: AsyncEngine | None = None,
+    installations: AsyncInstallationStore | None = None,
     session: aiohttp.ClientSession | None = None,
 ) -> AsyncApp:
-    """The app for one process; `engine` holds OAuth installations when distributing."""
+    """The app for one process. When distributing over OAuth, `installations` keeps the
+    installs (a `SealedInstallationStore`: tokens sealed at rest) and `engine` the OAuth
+    states."""
     if not config.oauth and not config.bot_token:
         raise ValueError("Slack needs SLACK_BOT_TOKEN, or SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
     options: dict[str, Any] = {
@@ -120,15 +123,16 @@ def build_slack_app(
         "client": web_client(config, session),
     }
     if config.client_id and config.client_secret:
-        if engine is None:
-            raise ValueError("OAuth installs are stored in the database: pass its engine")
+        if engine is None or installations is None:
+            raise ValueError(
+                "OAuth installs are stored in the database: pass its engine and the "
+                "installation store that seals their tokens"
+            )
         options["oauth_settings"] = AsyncOAuthSettings(
             client_id=config.client_id,
             client_secret=config.client_secret,
             scopes=list(BOT_SCOPES),
-            installation_store=AsyncSQLAlchemyInstallationStore(
-                client_id=config.client_id, engine=engine
-            ),
+            installation_store=installations,
             state_store=AsyncSQLAlchemyOAuthStateStore(expiration_seconds=600, engine=engine),
             install_path="/slack/install",
             redirect_uri_path="/slack/oauth_redirect",

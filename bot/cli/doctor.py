@@ -135,6 +135,13 @@ def _secret(value: Any) -> str | None:
 
 
 async def _slack(settings: Settings, *, online: bool) -> Finding:
+    if settings.slack_client_id and _secret(settings.slack_client_secret):
+        return _slack_oauth(settings, signing_secret=_secret(settings.slack_signing_secret))
+    return await _slack_token(settings, online=online)
+
+
+async def _slack_token(settings: Settings, *, online: bool) -> Finding:
+    """One workspace's install: its bot token, checked with `auth.test` when online."""
     token, secret = _secret(settings.slack_bot_token), _secret(settings.slack_signing_secret)
     if not token and not secret:
         fix = "set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET to serve Slack"
@@ -159,6 +166,17 @@ async def _slack(settings: Settings, *, online: bool) -> Finding:
         fix = "reinstall the app or copy its Bot User OAuth Token into SLACK_BOT_TOKEN"
         return Finding("slack", Verdict.PROBLEM, f"auth.test refused: {answer.get('error')}", fix)
     return Finding("slack", Verdict.OK, f"token works for team {answer.get('team')!r}")
+
+
+def _slack_oauth(settings: Settings, *, signing_secret: str | None) -> Finding:
+    """Distribution over OAuth: installs come with their own tokens, sealed at rest."""
+    if not _secret(settings.secret_key):
+        fix = "set SETGET_SECRET_KEY (installed tokens are stored sealed with it)"
+        return Finding("slack", Verdict.PROBLEM, "OAuth installs need SETGET_SECRET_KEY", fix)
+    if not signing_secret:
+        fix = "set SLACK_SIGNING_SECRET (from the Slack app's settings)"
+        return Finding("slack", Verdict.PROBLEM, "SLACK_SIGNING_SECRET missing", fix)
+    return Finding("slack", Verdict.OK, "OAuth client, signing secret and secret key set")
 
 
 async def _discord(settings: Settings, *, online: bool) -> Finding:

@@ -12,6 +12,7 @@ from adapters.slack.app import SlackConfig, build_slack_app
 from bot.app import App
 from bot.chat import chat_layer
 from bot.conversation import ChatSessions
+from bot.slack import installation_store
 from core.chat.layer import ChatLayer
 
 TOKEN = "xoxb-test-token"
@@ -49,5 +50,10 @@ def test_an_oauth_install_still_says_the_variable_is_unused(
 ) -> None:
     caplog.set_level(logging.INFO)
     config = SlackConfig(signing_secret="s", client_id="1.2", client_secret="shh")
-    build_slack_app(config, layer=layer, engine=app.db.engine)
+    build_slack_app(
+        config,
+        layer=layer,
+        engine=app.db.engine,
+        installations=installation_store(app, config),
+    )
     assert UNUSED in caplog.text

@@ -17,6 +17,7 @@ from bot.app import App
 from bot.chat import chat_layer
 from bot.conversation import ChatSessions
 from bot.health import not_ready
+from bot.slack import installation_store
 from core.chat.services import SessionFor
 from core.credits.pricing import InteractionType, TokenUsage
 from core.plans import Plan
@@ -158,7 +159,11 @@ class serve:
     async def __aenter__(self) -> str:
         self._http = aiohttp.ClientSession()
         bolt = build_slack_app(
-            self._config, layer=self._layer, engine=self._app.db.engine, session=self._http
+            self._config,
+            layer=self._layer,
+            engine=self._app.db.engine,
+            installations=installation_store(self._app, self._config),
+            session=self._http,
         )
         ready = slack_web_app(bolt, not_ready=lambda: not_ready(self._app.db))
         return await self._server.start(ready)
