@@ -1,7 +1,8 @@
 """Confirm and Reject on a proposed action: persistent buttons whose `custom_id` carries the
 proposal (and the guild, for DMs), so a click works after a restart and on any replica. The
 click goes to the chat layer; a refusal is ephemeral, a decision replaces the buttons with
-who decided and the outcome."""
+who decided and the outcome (told to the decider alone when Discord will not show it), and
+only an expired proposal loses its buttons without one."""
 
 from __future__ import annotations
 
@@ -95,9 +96,13 @@ class DiscordDecisions:
 async def show(interaction: discord.Interaction[Any], outcome: DecisionOutcome) -> None:
     response = interaction.response
     if outcome.decided is not None and outcome.action is not None:
-        await response.edit_message(
-            embed=decided_embed(outcome.action, markdown(outcome.decided)), view=None
-        )
+        decided = markdown(outcome.decided)
+        try:
+            await response.edit_message(embed=decided_embed(outcome.action, decided), view=None)
+        except discord.HTTPException as exc:  # the action ran: the decider is told it
+            logger.warning("discord: a decided proposal was not shown: %s", exc.status)
+            if not response.is_done():
+                await response.send_message(decided, ephemeral=True)
         return
     if outcome.private is not None:
         await response.send_message(markdown(outcome.private), ephemeral=True)

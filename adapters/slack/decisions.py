@@ -1,20 +1,28 @@
 """Confirm and Reject buttons on a proposed action: the click goes to the chat layer; a
 refusal is shown only to the person who clicked, and the decided message shows who decided
 and the outcome, its buttons gone. Only the proposal's own blocks change: a proposal that
-ends a streamed answer leaves the answer, its footer and any other proposal as they were."""
+ends a streamed answer leaves the answer, its footer and any other proposal as they were.
+A click on a proposal already decided leaves its message alone; when Slack cannot show a
+decision, the person who decided is told it privately (the action ran all the same)."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import aiohttp
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import CONFIRM, Block, context, proposal_ids, proposal_summary
 from adapters.slack.directory import SlackDirectory
+from adapters.slack.errors import slack_error
 from adapters.slack.render import mrkdwn
 from core.chat import ChatLayer, Click
 from core.chat.replies import user_ref
+
+logger = logging.getLogger(__name__)
 
 
 class SlackDecisions:
@@ -40,7 +48,7 @@ class SlackDecisions:
             )
         message = body["message"]
         shown: list[Block] = message.get("blocks", [])
-        if outcome.closed is not None:  # decided elsewhere or expired: the buttons go
+        if outcome.closed is not None:  # expired undecided: the buttons go
             reason = f"_{outcome.closed}_"
             blocks = _without_buttons(shown, click.action_ref, reason)
             await _update(client, channel, ts, blocks, text=_text(message, shown, reason))
@@ -52,7 +60,9 @@ class SlackDecisions:
                 {**context(decided), "block_id": ids[1]},
             ]
             blocks = _replaced(shown, set(ids), replacement) or replacement
-            await _update(client, channel, ts, blocks, text=_text(message, shown, decided))
+            text = _text(message, shown, decided)
+            if not await _update(client, channel, ts, blocks, text=text):
+                await respond(text=decided, response_type="ephemeral", replace_original=False)
 
 
 def _text(message: dict[str, Any], shown: list[Block], news: str) -> str:
@@ -92,5 +102,15 @@ def _without_buttons(shown: list[Block], value: str, reason: str) -> list[Block]
 
 async def _update(
     client: AsyncWebClient, channel: str, ts: str, blocks: list[Block], *, text: str
-) -> None:
-    await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+) -> bool:
+    """False when Slack did not take the edit (it failed, or the connection dropped): the
+    message still shows the proposal as it was."""
+    try:
+        await client.chat_update(channel=channel, ts=ts, text=text, blocks=blocks)
+    except SlackApiError as exc:
+        logger.warning("slack: a proposal's message was not updated: %s", slack_error(exc))
+        return False
+    except (aiohttp.ClientError, TimeoutError) as exc:
+        logger.warning("slack: a proposal's message was not updated: %s", type(exc).__name__)
+        return False
+    return True

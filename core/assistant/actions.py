@@ -35,6 +35,15 @@ class ActionClosed(SetGetError):
     """The action was already decided, or expired: nothing happens twice."""
 
 
+class ActionExpired(ActionClosed):
+    """The action expired undecided (a platform takes its buttons away)."""
+
+
+def _closed(action_id: int, state: ActionState) -> ActionClosed:
+    kind = ActionExpired if state is ActionState.EXPIRED else ActionClosed
+    return kind(f"action #{action_id} was already {state.value}")
+
+
 @dataclass(frozen=True)
 class ProposedAction:
     id: int
@@ -178,7 +187,7 @@ class ActionDesk:
         if action is None:
             raise NotFound(f"no proposed action #{action_id} in this workspace")
         if action.state is not ActionState.PENDING:
-            raise ActionClosed(f"action #{action_id} was already {action.state.value}")
+            raise _closed(action_id, action.state)
         if self._clock.now() >= action.expires_at:
             await self._actions.transition(
                 action.id,
@@ -187,7 +196,7 @@ class ActionDesk:
                 by=None,
                 now=self._clock.now(),
             )
-            raise ActionClosed(f"action #{action_id} expired; ask again for a fresh proposal")
+            raise ActionExpired(f"action #{action_id} expired; ask again for a fresh proposal")
         return action
 
     async def _claim(self, action: ProposedAction, to: ActionState, member: Member) -> None:
@@ -196,7 +205,7 @@ class ActionDesk:
         )
         if not won:
             current = await self._reload(action)
-            raise ActionClosed(f"action #{action.id} was already {current.state.value}")
+            raise _closed(action.id, current.state)
 
     async def _apply(self, action: ProposedAction) -> tuple[ChangeResult, ...]:
         draft = action.draft

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from core.assistant.actions import ActionClosed, ProposedAction
+from core.assistant.actions import ActionClosed, ActionExpired, ProposedAction
 from core.chat.people import Directory, People
 from core.chat.replies import Reply, Tone
 from core.chat.services import ChatServices
@@ -18,8 +18,9 @@ from core.workspaces import Workspace
 @dataclass(frozen=True)
 class DecisionOutcome:
     """`private` goes to the person who clicked alone (a refusal); `decided` replaces the
-    proposal's buttons; `closed` says why the buttons go without a decision (decided
-    elsewhere, expired)."""
+    proposal's buttons; `closed` says why the buttons go without a decision: the proposal
+    expired. A proposal already decided keeps its message as it is (it shows who decided
+    and the outcome, or is being decided now): only the clicker is told."""
 
     private: Reply | None = None
     action: ProposedAction | None = None
@@ -75,4 +76,7 @@ class Decisions:
                 rejected = await chat.desk.reject(workspace.id, action_id, member)
                 return DecisionOutcome(action=rejected, decided=decided_text(rejected, None, by=by))
         except ActionClosed as exc:
-            return DecisionOutcome(private=Reply(f"{exc}.", Tone.REFUSAL), closed=str(exc))
+            refusal = Reply(f"{exc}.", Tone.REFUSAL)
+            # expired undecided: its buttons go; decided by someone: its message says so
+            expired = isinstance(exc, ActionExpired)
+            return DecisionOutcome(private=refusal, closed=str(exc) if expired else None)

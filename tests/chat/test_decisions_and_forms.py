@@ -35,7 +35,7 @@ async def test_a_single_item_proposal_is_confirmed_once_by_its_requester(chat: C
     again = await decide(chat, action, user=ALICE)
     assert again.private is not None
     assert again.private.text.endswith("was already applied.")
-    assert again.closed is not None  # the buttons go
+    assert again.closed is None  # the decided message stays: only an expired one loses buttons
 
 
 async def test_a_bulk_change_is_for_admins_and_a_member_is_told_why(chat: Chat) -> None:

@@ -89,3 +89,66 @@ async def test_the_requester_confirms_after_a_restart(app: App, discord_fake: Fa
     assert decided.json["type"] == 7
     assert f"Confirmed by <@{bob}>:" in decided.json["data"]["embeds"][0]["description"]
     assert [i.title for i in page.items] == ["Fix header layout"]
+
+
+def message_edits(bot: DiscordBot, message_id: str | None = None) -> list[DiscordCall]:
+    """Edits Discord took (of `message_id`, or of any message)."""
+    return [
+        c
+        for c in bot.fake.calls_to("edit_message")
+        if not c.failed and message_id in (None, c.params.get("message_id"))
+    ]
+
+
+async def test_a_click_on_a_decided_proposal_tells_the_clicker_and_leaves_the_message(
+    bot: DiscordBot,
+) -> None:
+    offer = await propose(bot, CREATE, user="bob")
+    confirm, reject = buttons(offer)
+    decided = await click(bot, confirm, offer["id"], user="bob")
+    assert decided.json["type"] == 7
+    edits = len(message_edits(bot))
+    for custom_id in (confirm, reject):  # a copy that still shows the buttons (stale client)
+        done = len(bot.fake.calls_to("create_interaction_response"))
+        await bot.fake.dispatch(
+            "INTERACTION_CREATE", bot.fake.button_click(custom_id, user="alice")
+        )
+        [again] = (await bot.fake.wait_for("create_interaction_response", count=done + 1))[done:]
+        assert again.json["type"] == 4
+        assert again.json["data"]["flags"] == EPHEMERAL
+        assert again.json["data"]["content"].endswith("was already applied.")
+    assert len(message_edits(bot)) == edits  # each message stays as it was
+    page = await bot.app.work_items.find(bot.workspace.id, ItemFilter(text="Fix header"), limit=5)
+    assert len(page.items) == 1
+
+
+async def test_an_expired_proposal_loses_its_buttons_and_says_why(bot: DiscordBot) -> None:
+    offer = await propose(bot, CREATE, user="bob")
+    bot.app.clock.advance(hours=2)  # type: ignore[attr-defined]  # past the hour it is open
+    refused = await click(bot, buttons(offer)[0], offer["id"], user="bob")
+    assert refused.json["data"]["flags"] == EPHEMERAL
+    assert refused.json["data"]["content"].endswith("expired; ask again for a fresh proposal.")
+    while not message_edits(bot, offer["id"]):
+        await bot.fake.wait_for("edit_message", count=len(bot.fake.calls_to("edit_message")) + 1)
+    [closed] = message_edits(bot, offer["id"])
+    assert closed.json["components"] == []
+    assert "expired; ask again" in closed.json["embeds"][0]["description"]
+
+
+async def test_a_decision_discord_will_not_show_is_told_to_the_person_who_decided(
+    bot: DiscordBot,
+) -> None:
+    offer = await propose(bot, CREATE, user="bob")
+    bot.fake.fail("create_interaction_response", status=400, message="Invalid Form Body")
+    done = len(bot.fake.calls_to("create_interaction_response"))
+    payload = bot.fake.button_click(buttons(offer)[0], message_id=offer["id"], user="bob")
+    await bot.fake.dispatch("INTERACTION_CREATE", payload)
+    failed, told = (await bot.fake.wait_for("create_interaction_response", count=done + 2))[done:]
+    assert failed.failed
+    assert failed.json["type"] == 7  # the edit of the proposal
+    page = await bot.app.work_items.find(bot.workspace.id, ItemFilter(text="Fix header"), limit=5)
+    [item] = page.items
+    bob = bot.fake.user("bob").id
+    assert told.json["type"] == 4
+    assert told.json["data"]["flags"] == EPHEMERAL
+    assert told.json["data"]["content"] == f"✅ Confirmed by <@{bob}>: {item.key} created."

@@ -112,3 +112,53 @@ async def test_buttons_keep_working_after_a_restart(bot: SlackBot) -> None:
         )
         await click(restarted, post, CONFIRM, user="U0BOB")
     assert len(await items(bot, "Fix header layout")) == 1
+
+
+def updates_of(bot: SlackBot, ts: str = "1700000500.000100") -> list[dict[str, Any]]:
+    return [c.args for c in bot.slack.calls_to("chat.update") if c.args["ts"] == ts]
+
+
+async def test_a_click_on_a_decided_proposal_tells_the_clicker_and_leaves_the_message(
+    bot: SlackBot,
+) -> None:
+    confirmed = await propose(bot, CREATE, user="U0BOB", ts="1700000100.000100")
+    await click(bot, confirmed, CONFIRM, user="U0BOB")
+    [decided] = updates_of(bot)
+    for action_id in (CONFIRM, REJECT):  # stale clients, or Slack retrying the click
+        await click(bot, confirmed, action_id, user="U0ALICE")
+        assert refusals(bot)[-1].endswith("was already applied.")
+    assert updates_of(bot) == [decided]  # still "Confirmed by <@U0BOB>: WEB-n created."
+
+    await propose(bot, BULK, user="U0BOB", ts="1700000200.000100")
+    rejected = [c for c in bot.slack.calls_to("chat.postMessage") if "blocks" in c.args][-1]
+    assert "6 items: API-" in rejected.args["blocks"][0]["text"]["text"]
+    await click(bot, rejected, REJECT, user="U0ALICE")
+    assert len(updates_of(bot)) == 2
+    await click(bot, rejected, CONFIRM, user="U0ALICE")
+    assert refusals(bot)[-1].endswith("was already rejected.")
+    assert "Rejected by <@U0ALICE>" in updates_of(bot)[-1]["text"]
+    assert len(updates_of(bot)) == 2
+
+
+async def test_an_expired_proposal_loses_its_buttons_and_says_why(bot: SlackBot) -> None:
+    post = await propose(bot, CREATE, user="U0BOB", ts="1700000100.000100")
+    bot.app.clock.advance(hours=2)  # type: ignore[attr-defined]  # past the hour it is open
+    await click(bot, post, CONFIRM, user="U0BOB")
+    assert refusals(bot)[-1].endswith("expired; ask again for a fresh proposal.")
+    [closed] = updates_of(bot)
+    assert all(b["type"] != "actions" for b in closed["blocks"])
+    assert "expired; ask again" in closed["blocks"][-1]["elements"][0]["text"]
+    await click(bot, post, CONFIRM, user="U0BOB")  # a stale client: still expired
+    assert refusals(bot)[-1].endswith("was already expired.")
+    assert await items(bot, "Fix header layout") == []
+
+
+async def test_a_decision_slack_will_not_show_is_told_to_the_person_who_decided(
+    bot: SlackBot,
+) -> None:
+    post = await propose(bot, CREATE, user="U0BOB", ts="1700000100.000100")
+    bot.slack.fail("chat.update", error="message_not_found")  # e.g. the message was deleted
+    await click(bot, post, CONFIRM, user="U0BOB")
+    (created,) = await items(bot, "Fix header layout")
+    assert refusals(bot) == [f":white_check_mark: Confirmed by <@U0BOB>: {created} created."]
+    assert [c.args["response_type"] for c in bot.slack.calls_to("response_url")] == ["ephemeral"]
