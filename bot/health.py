@@ -4,13 +4,12 @@ that have no HTTP server of their own (`serve discord`, `serve slack --socket`).
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 from aiohttp import web
 
+from adapters.health import Exposition, NotReady, health_routes
 from adapters.storage import Database, SchemaOutOfDate, check_schema
 
-Exposition = Callable[[], Awaitable[tuple[bytes, str]]]  # the metrics text and content type
+__all__ = ["Exposition", "Readiness", "health_web_app", "not_ready"]
 
 
 async def not_ready(db: Database) -> str | None:
@@ -38,32 +37,8 @@ class Readiness:
         return await not_ready(self._db)
 
 
-def health_web_app(
-    *, not_ready: Callable[[], Awaitable[str | None]], metrics: Exposition | None
-) -> web.Application:
+def health_web_app(*, not_ready: NotReady, metrics: Exposition | None) -> web.Application:
     """`/healthz`, `/readyz` and (with `metrics`) `/metrics` on a port of their own."""
-
-    async def live(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def ready(_request: web.Request) -> web.Response:
-        problem = await not_ready()
-        if problem is None:
-            return web.json_response({"status": "ready"})
-        return web.json_response({"status": problem}, status=503)
-
     web_app = web.Application()
-    web_app.add_routes([web.get("/healthz", live), web.get("/readyz", ready)])
-    if metrics is not None:
-        web_app.add_routes([web.get("/metrics", metrics_handler(metrics))])
+    web_app.add_routes(health_routes(not_ready=not_ready, metrics=metrics))
     return web_app
-
-
-def metrics_handler(metrics: Exposition) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def scrape(_request: web.Request) -> web.Response:
-        body, content_type = await metrics()
-        response = web.Response(body=body)
-        response.headers["Content-Type"] = content_type
-        return response
-
-    return scrape

@@ -36,6 +36,7 @@ from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.signature import SignatureVerifier
 
+from adapters.health import Exposition, NotReady, health_routes
 from core.chat.observe import request_scope
 
 logger = logging.getLogger(__name__)
@@ -66,39 +67,24 @@ class _RawBodyVerifier(SignatureVerifier):
         return "v0=" + hmac.new(self.signing_secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
-Metrics = Callable[[], Awaitable[tuple[bytes, str]]]  # the exposition text, its content type
-
-
 def slack_web_app(
     app: AsyncApp,
     *,
-    not_ready: Callable[[], Awaitable[str | None]],
-    metrics: Metrics | None = None,
+    not_ready: NotReady,
+    metrics: Exposition | None = None,
     on_refused: Callable[[int], None] | None = None,
 ) -> web.Application:
     """`/healthz`: the process serves (liveness); `/readyz`: it can answer, `not_ready` says
     why not (readiness, for a load balancer or an orchestrator); `/metrics` with `metrics`.
     `on_refused` hears the status of each request refused before Bolt (for a counter)."""
 
-    async def live(_request: web.Request) -> web.Response:
-        return web.json_response({"status": "ok"})
-
-    async def ready(_request: web.Request) -> web.Response:
-        problem = await not_ready()
-        if problem is None:
-            return web.json_response({"status": "ready"})
-        return web.json_response({"status": problem}, status=503)
-
     web_app = web.Application(client_max_size=MAX_BODY_BYTES)
     web_app.add_routes(
         [
             web.post(EVENTS_PATH, _events(app, on_refused)),
-            web.get("/healthz", live),
-            web.get("/readyz", ready),
+            *health_routes(not_ready=not_ready, metrics=metrics),
         ]
     )
-    if metrics is not None:
-        web_app.add_routes([web.get("/metrics", _scrape(metrics))])
     web_app.cleanup_ctx.append(_one_line_protocol_errors)
     flow = app.oauth_flow
     if flow is not None:
@@ -113,16 +99,6 @@ def slack_web_app(
             [web.get(flow.install_path, install), web.get(flow.redirect_uri_path, redirect)]
         )
     return web_app
-
-
-def _scrape(metrics: Metrics) -> Callable[[web.Request], Awaitable[web.Response]]:
-    async def scrape(_request: web.Request) -> web.Response:
-        body, content_type = await metrics()
-        response = web.Response(body=body)
-        response.headers["Content-Type"] = content_type
-        return response
-
-    return scrape
 
 
 def _events(
