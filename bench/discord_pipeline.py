@@ -294,6 +294,8 @@ def main(argv: list[str] | None = None) -> None:
         "--interval", type=float, default=1.0, help="seconds between a streamed answer's edits"
     )
     args = parser.parse_args(argv)
+    if args.answers is None:
+        args.answers = 1000 if args.quick else 10_000
     print(machine("Discord pipeline", postgres=bool(args.postgres)))
     with database(args.postgres) as url:
         try:
