@@ -86,9 +86,17 @@ def _around(args: dict[str, Any]) -> Step:
     return step
 
 
+_KEY = r"([A-Z][A-Z0-9]{1,9})"
+_PROJECT = re.compile(  # "in WEB", "for the WEB project", "the WEB project", "project WEB"
+    rf"\b(?:in|for|of)\s+(?:the\s+)?(?:project\s+)?{_KEY}\b"
+    rf"|\b{_KEY}\s+project\b|\bproject\s+{_KEY}\b"
+)
+
+
 def _project(text: str) -> dict[str, str]:
-    match = re.search(r"\b(?:in|for|of)\s+(?:the\s+)?([A-Z][A-Z0-9]{1,9})\b(?:\s+project)?", text)
-    return {"project": match.group(1)} if match else {}
+    match = _PROJECT.search(text)
+    key = next((group for group in match.groups() if group), None) if match else None
+    return {"project": key} if key else {}
 
 
 def _kind(word: str | None) -> dict[str, list[str]]:

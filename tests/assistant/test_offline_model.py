@@ -92,6 +92,9 @@ async def test_each_example_is_answered_from_the_data_and_labelled(
     ("text", "tool", "arguments"),
     [
         ("how many bugs in API?", "count_work_items", {"project": "API", "open_only": False}),
+        ("Summarise the WEB project", "project_summary", {"project": "WEB"}),
+        ("Give me a summary of project WEB", "project_summary", {"project": "WEB"}),
+        ("An overview of the API project, please", "project_summary", {"project": "API"}),
         (
             "show urgent tasks assigned to bob in WEB",
             "list_work_items",
