@@ -31,7 +31,7 @@ from core.chat.alerts import ChatNotifier
 from core.chat.draining import AnswersInFlight
 from core.chat.observe import request_scope
 from core.chat.services import SessionFor
-from core.credits.delivery import Notifier
+from core.credits.outbox import Notifier
 from core.errors import InvalidInput
 
 logger = logging.getLogger(__name__)

@@ -28,8 +28,9 @@ from adapters.storage.alert_outbox import SqlAlertOutbox
 from adapters.storage.claims import SqlEventClaims
 from bot.app import App
 from core.chat.alerts import ChatNotifier
-from core.credits.delivery import AlertDispatcher, DeliveryReport, Notifier, RenewalNotices
+from core.credits.delivery import AlertDispatcher, DeliveryReport, RenewalNotices
 from core.credits.forecast_alerts import ForecastAlerts
+from core.credits.outbox import Notifier
 
 logger = logging.getLogger(__name__)
 

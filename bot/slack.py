@@ -33,7 +33,7 @@ from bot.scheduler import build_scheduler
 from bot.shutdown import OnStop, drain, health_port, until_terminated
 from core.chat.alerts import ChatNotifier
 from core.chat.draining import AnswersInFlight
-from core.credits.delivery import Notifier
+from core.credits.outbox import Notifier
 from core.errors import InvalidInput
 from core.workspaces import Workspace
 

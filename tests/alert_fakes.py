@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.credits.alerts import UsageAlert
-from core.credits.delivery import PendingAlert
 from core.credits.notices import Notice
+from core.credits.outbox import PendingAlert
 from core.workspaces import Platform, Workspace
 from tests.fakes import InMemoryStore
 

@@ -10,8 +10,8 @@ import discord
 from adapters.discord.directory import DiscordDirectory
 from adapters.discord.render import NO_PINGS
 from core.chat.alerts import Unreachable
-from core.credits.delivery import DeliveryFailed, Elsewhere
 from core.credits.notices import Notice
+from core.credits.outbox import DeliveryFailed, Elsewhere
 from core.workspaces import Platform
 
 FOOTER = "SetGet AI credits · `/setget usage` for the dashboard"

@@ -14,8 +14,8 @@ from adapters.slack.directory import SlackDirectory
 from adapters.slack.errors import slack_error
 from adapters.slack.mrkdwn import escape
 from core.chat.alerts import Unreachable
-from core.credits.delivery import DeliveryFailed
 from core.credits.notices import Notice
+from core.credits.outbox import DeliveryFailed
 from core.workspaces import Platform
 
 ClientFor = Callable[[str], Awaitable[AsyncWebClient | None]]  # a team's client, if installed

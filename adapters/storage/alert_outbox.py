@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import alert_deliveries, alert_recipients, alerts, platform_links
 from core.credits.alerts import AlertKind, UsageAlert
-from core.credits.delivery import WAITING, PendingAlert
+from core.credits.outbox import WAITING, PendingAlert
 from core.workspaces import Platform
 
 MAX_ERROR_LENGTH = 500

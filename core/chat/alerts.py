@@ -15,8 +15,8 @@ from typing import Protocol
 from core.channels import ChannelSettings
 from core.chat.people import Directory, People
 from core.credits.alerts import AlertKind
-from core.credits.delivery import Elsewhere, NoRecipient
 from core.credits.notices import Notice
+from core.credits.outbox import Elsewhere, NoRecipient
 from core.errors import SetGetError
 from core.workspaces import Platform, Workspace
 

@@ -16,7 +16,7 @@ from core.clock import Clock
 from core.credits.alerts import AlertKind, UsageAlert, forecast_key
 from core.credits.cycles import cycle_containing
 from core.credits.dashboard import UsageDashboard
-from core.credits.delivery import AlertOutbox
+from core.credits.outbox import AlertOutbox
 from core.credits.pool import CreditPool
 from core.ports import WorkspaceStore
 from core.workspaces import Workspace

@@ -10,8 +10,8 @@ import pytest
 from core.chat.alerts import ChatNotifier, Unreachable
 from core.chat.people import Directory, People
 from core.credits.alerts import AlertKind
-from core.credits.delivery import DeliveryFailed, NoRecipient
 from core.credits.notices import Notice
+from core.credits.outbox import DeliveryFailed, NoRecipient
 from core.plans import Plan
 from core.workspaces import Platform, Role
 from tests.chat_fakes import FakeDirectory, InMemoryChannelSettings

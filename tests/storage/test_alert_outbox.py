@@ -16,14 +16,9 @@ from bot.app import App
 from core.chat.alerts import ChatNotifier
 from core.chat.people import Directory, People
 from core.credits.alerts import AlertKind, UsageAlert, renewal_key, threshold_key
-from core.credits.delivery import (
-    WAITING,
-    AlertDispatcher,
-    DeliveryFailed,
-    DeliveryReport,
-    PendingAlert,
-)
+from core.credits.delivery import AlertDispatcher, DeliveryReport
 from core.credits.notices import Notice
+from core.credits.outbox import WAITING, DeliveryFailed, PendingAlert
 from core.plans import Plan
 from core.workspaces import Platform, Workspace
 from tests.chat_fakes import FakeDirectory

@@ -15,18 +15,16 @@ from core.admin import WorkspaceAdmin
 from core.chat.alerts import ChatNotifier
 from core.chat.people import Directory, People
 from core.credits.alerts import AlertKind, UsageAlert, threshold_key
-from core.credits.delivery import (
+from core.credits.delivery import AlertDispatcher, DeliveryReport, RenewalNotices
+from core.credits.notices import Notice
+from core.credits.outbox import (
     UNDELIVERABLE,
     WAITING,
-    AlertDispatcher,
     DeliveryFailed,
-    DeliveryReport,
     Elsewhere,
     NoRecipient,
     PendingAlert,
-    RenewalNotices,
 )
-from core.credits.notices import Notice
 from core.credits.pool import CreditPool
 from core.credits.pricing import InteractionType, PricingRule, TokenUsage
 from core.plans import Plan

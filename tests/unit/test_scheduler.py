@@ -28,7 +28,8 @@ from bot.scheduler import (
 )
 from bot.settings import BadSettings, Settings, load_settings
 from core.credits.alerts import AlertKind
-from core.credits.delivery import AlertDispatcher, DeliveryReport, Notifier, PendingAlert
+from core.credits.delivery import AlertDispatcher, DeliveryReport
+from core.credits.outbox import Notifier, PendingAlert
 from core.credits.pricing import InteractionType, TokenUsage
 from core.plans import Plan
 from core.workspaces import Mode, Platform, Workspace

@@ -11,7 +11,8 @@ import pytest
 from adapters.discord.alerts import DiscordAlertSender
 from bot.app import App
 from bot.scheduler import alert_dispatcher, deliver_alerts
-from core.credits.delivery import AlertDispatcher, DeliveryReport, Elsewhere
+from core.credits.delivery import AlertDispatcher, DeliveryReport
+from core.credits.outbox import Elsewhere
 from core.credits.pricing import InteractionType, TokenUsage
 from tests.adapters.discord.fake_discord import FakeDiscord
 from tests.adapters.discord.fake_rest import DiscordCall
