@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,29 +18,25 @@ import pytest
 from sqlalchemy import select
 
 from adapters.slack.streaming import PLACEHOLDER
-from adapters.storage import Database, open_database, upgrade_schema
 from adapters.storage.tables import interactions
 from bot.app import build_app
-from bot.settings import Settings
 from bot.slack import slack_runtime
-from core.plans import Plan
-from core.workspaces import Platform, Workspace
 from tests.adapters.llm.fake_servers import FakeOpenAI, Reply, Stall, Usage, chunks
 from tests.adapters.slack.conftest import SECRET, TEAM
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.signing import event_body, mention_event, signed_headers
 from tests.fakes import FakeClock
 from tests.faults.slack_answers import ROOT, final_edit, is_final, placeholder_ts
-from tests.ops.processes import bot_process, until_serving
+from tests.ops.processes import (
+    Deployment,
+    bot_process,
+    free_port,
+    slack_deployment,
+    until_serving,
+)
 
 TOKEN = "xoxb-test-token"
 ANSWER = "There are 7 open work items in WEB."
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -59,50 +53,13 @@ async def until_the_llm_is_asked(llm: FakeOpenAI) -> None:
             await asyncio.sleep(0.01)
 
 
-@dataclass
-class Deployment:
-    """The database, fakes and settings a bot process and its restart share."""
-
-    settings: Settings
-    env: dict[str, str]
-    db: Database
-    slack: FakeSlack
-    llm: FakeOpenAI
-    workspace: Workspace
-
-
 @pytest.fixture
 async def deployment(
     database_url: str, fakes: tuple[FakeSlack, FakeOpenAI]
 ) -> AsyncIterator[Deployment]:
     slack, llm = fakes
-    env = {
-        "SETGET_DATABASE_URL": database_url,
-        "SLACK_API_URL": slack.api_url,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_BOT_TOKEN": TOKEN,
-        "SETGET_LLM_PROVIDER": "openai-compatible",
-        "SETGET_LLM_BASE_URL": llm.url,
-        "SETGET_LLM_MODEL": "local",
-    }
-    settings = Settings.model_validate(
-        {
-            "database_url": database_url,
-            **{k: v for k, v in env.items() if k.startswith("SLACK_")},
-            "llm_provider": "openai-compatible",
-            "llm_base_url": llm.url,
-            "llm_model": "local",
-        }
-    )
-    db = open_database(database_url, pool_size=5)
-    try:
-        await upgrade_schema(db)
-        setup = build_app(settings, db=db)
-        workspace = await setup.admin.create("acme", plan=Plan.PRO)
-        await setup.admin.link("acme", Platform.SLACK, TEAM)
-        yield Deployment(settings, env, db, slack, llm, workspace)
-    finally:
-        await db.dispose()
+    async with slack_deployment(database_url, slack, llm, token=TOKEN) as found:
+        yield found
 
 
 async def kill_the_bot_at(where: str, deployment: Deployment, log: Path) -> None:

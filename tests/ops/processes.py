@@ -1,5 +1,6 @@
-"""Running `setget-bot` as a real process in the ops tests: start it with an environment,
-wait until it serves, send it SIGTERM, and run `ledger verify --all` on its database."""
+"""Running `setget-bot` as a real process in the ops and fault tests: the deployment it serves
+(database, fakes, settings), start it with an environment, wait until it serves, send it
+SIGTERM, and run `ledger verify --all` on its database."""
 
 from __future__ import annotations
 
@@ -9,20 +10,82 @@ import os
 import socket
 import subprocess
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from prometheus_client.parser import text_string_to_metric_families
 
+from adapters.storage import Database, open_database, upgrade_schema
+from bot.app import build_app
+from bot.settings import Settings
+from core.plans import Plan
+from core.workspaces import Platform, Workspace
+from tests.adapters.llm.fake_servers import FakeOpenAI
+from tests.adapters.slack.conftest import SECRET, TEAM
+from tests.adapters.slack.fake_slack import FakeSlack
 from tests.conftest import SUITE_SECRETS
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 # Recognisable secrets: no log line may hold one.
 LLM_KEY = "sk-ops-test-key-0123456789abcdef"
 SECRET_KEY = "ops-test-secret-key-for-the-box-0123456789"
+
+
+@dataclass
+class Deployment:
+    """The database, fakes and settings a bot process (and its restart) serve."""
+
+    settings: Settings
+    env: dict[str, str]
+    db: Database
+    slack: FakeSlack
+    llm: FakeOpenAI
+    workspace: Workspace
+
+
+@asynccontextmanager
+async def slack_deployment(
+    database_url: str,
+    slack: FakeSlack,
+    llm: FakeOpenAI,
+    *,
+    token: str,
+    env: Mapping[str, str] | None = None,
+) -> AsyncIterator[Deployment]:
+    """Workspace acme (Pro) linked to the fake Slack team on an upgraded database; `env` is
+    the bot process's environment, with `env` added."""
+    served = {
+        "SETGET_DATABASE_URL": database_url,
+        "SLACK_API_URL": slack.api_url,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_BOT_TOKEN": token,
+        "SETGET_LLM_PROVIDER": "openai-compatible",
+        "SETGET_LLM_BASE_URL": llm.url,
+        "SETGET_LLM_MODEL": "local",
+        **(env or {}),
+    }
+    settings = Settings.model_validate(
+        {
+            "database_url": database_url,
+            **{k: v for k, v in served.items() if k.startswith("SLACK_")},
+            "llm_provider": "openai-compatible",
+            "llm_base_url": llm.url,
+            "llm_model": "local",
+        }
+    )
+    db = open_database(database_url, pool_size=5)
+    try:
+        await upgrade_schema(db)
+        setup = build_app(settings, db=db)
+        workspace = await setup.admin.create("acme", plan=Plan.PRO)
+        await setup.admin.link("acme", Platform.SLACK, TEAM)
+        yield Deployment(settings, served, db, slack, llm, workspace)
+    finally:
+        await db.dispose()
 
 
 def free_port() -> int:

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -18,13 +17,9 @@ import aiohttp
 import pytest
 from sqlalchemy import select
 
-from adapters.storage import Database, open_database, upgrade_schema
 from adapters.storage.tables import interactions
 from bot.app import build_app
-from bot.settings import Settings
 from bot.slack import slack_runtime
-from core.plans import Plan
-from core.workspaces import Platform, Workspace
 from tests.adapters.llm.fake_servers import FakeOpenAI, Reply, Stall, Usage, chunks
 from tests.adapters.slack.conftest import SECRET, TEAM
 from tests.adapters.slack.fake_slack import FakeSlack
@@ -34,6 +29,7 @@ from tests.faults.slack_answers import ROOT, final_edit, is_final
 from tests.ops.processes import (
     LLM_KEY,
     SECRET_KEY,
+    Deployment,
     assert_no_secret,
     bot_process,
     exit_code,
@@ -43,6 +39,7 @@ from tests.ops.processes import (
     readiness,
     samples,
     scrape,
+    slack_deployment,
     until_logged,
     until_not_ready,
     until_serving,
@@ -53,54 +50,17 @@ ANSWER = "There are 7 open work items in WEB."
 LATER = "1699999999.000900"  # a second question, asked while the bot drains
 
 
-@dataclass
-class Deployment:
-    settings: Settings
-    env: dict[str, str]
-    db: Database
-    slack: FakeSlack
-    llm: FakeOpenAI
-    workspace: Workspace
-
-
 @pytest.fixture
 async def deployment(database_url: str) -> AsyncIterator[Deployment]:
     fallback = Reply(text=chunks(ANSWER), usage=Usage(900, 12))
     async with FakeSlack(team_id=TEAM) as slack, FakeOpenAI(fallback=fallback) as llm:
         slack.add_user("U0ALICE", "alice")
-        env = {
-            "SETGET_DATABASE_URL": database_url,
-            "SLACK_API_URL": slack.api_url,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SETGET_LLM_PROVIDER": "openai-compatible",
-            "SETGET_LLM_BASE_URL": llm.url,
-            "SETGET_LLM_MODEL": "local",
-            "SETGET_LLM_API_KEY": LLM_KEY,
-            "SETGET_SECRET_KEY": SECRET_KEY,
-            "SETGET_LOG_FORMAT": "json",
-            "SETGET_LOG_LEVEL": "info",
-        }
-        settings = Settings.model_validate(
-            {
-                "database_url": database_url,
-                "SLACK_API_URL": slack.api_url,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_BOT_TOKEN": TOKEN,
-                "llm_provider": "openai-compatible",
-                "llm_base_url": llm.url,
-                "llm_model": "local",
-            }
-        )
-        db = open_database(database_url, pool_size=5)
-        try:
-            await upgrade_schema(db)
-            setup = build_app(settings, db=db)
-            workspace = await setup.admin.create("acme", plan=Plan.PRO)
-            await setup.admin.link("acme", Platform.SLACK, TEAM)
-            yield Deployment(settings, env, db, slack, llm, workspace)
-        finally:
-            await db.dispose()
+        logging = {"SETGET_LOG_FORMAT": "json", "SETGET_LOG_LEVEL": "info"}
+        keys = {"SETGET_LLM_API_KEY": LLM_KEY, "SETGET_SECRET_KEY": SECRET_KEY}
+        async with slack_deployment(
+            database_url, slack, llm, token=TOKEN, env=keys | logging
+        ) as found:
+            yield found
 
 
 async def mention(url: str, ts: str, event_id: str) -> None:
