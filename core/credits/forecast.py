@@ -109,9 +109,10 @@ def _outlook(
         return Outlook.NO_USE, None
     if pace <= 0:
         return Outlook.LASTS, None
-    runs_out = today + timedelta(days=math.ceil(left / pace))
-    if runs_out >= cycle.renewal:
+    days = math.ceil(left / pace)
+    if days >= (cycle.renewal - today).days:  # compared in days: a huge pool overflows a date
         return Outlook.LASTS, None
+    runs_out = today + timedelta(days=days)
     return Outlook.RUNS_OUT, runs_out
 
 

@@ -56,6 +56,12 @@ def test_a_slow_pace_lasts_past_the_renewal() -> None:
     )
 
 
+def test_a_pool_that_would_last_past_the_last_calendar_date_lasts_past_the_renewal() -> None:
+    # An enterprise pool of ten billion credits at 1 a day: its run-out day is past 9999.
+    f = on_day(10, [1] * 10, remaining=10_000_000_000)
+    assert (f.outlook, f.runs_out, f.warrants_alert) == (Outlook.LASTS, None, False)
+
+
 def test_running_out_on_the_renewal_day_itself_is_lasting_past_it() -> None:
     f = on_day(20, [10] * 20, remaining=100)  # 19 Dec + 10 days = 29 Dec: one day early
     assert (f.outlook, f.runs_out) == (Outlook.RUNS_OUT, date(2026, 12, 29))
