@@ -33,7 +33,9 @@ from core.workspaces import Member, Platform, Workspace
 
 TASKS = 32
 WARMUP = 2 * TASKS
-RATIO_TARGET = 0.5
+# The target: ours >= 0.8x the like-for-like floor, a bare two-transaction cycle (bare2); the
+# one-transaction bare UPDATE is printed for reference.
+RATIO_TARGET = 0.8
 POSTGRES_ENV = "SETGET_BENCH_POSTGRES_URL"
 POSTGRES_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
 LABELS = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
@@ -309,26 +311,29 @@ def contention_lines(r: EngineResult, opts: Options) -> list[str]:
         + ("BEGIN IMMEDIATE" if r.label == "SQLite" else "UPDATE/SELECT FOR UPDATE of the row")
         + " to the end of COMMIT)"
     )
-    for kind in ("bare", "bare2"):
-        ok = verdict(r.ratio(kind) >= RATIO_TARGET)
-        lines.append(f"ratio ours vs {KINDS[kind]}: {r.ratio(kind):.2f} {ok} (target >= 0.5)")
+    lines.append(f"ratio ours vs {KINDS['bare']}: {r.ratio('bare'):.2f} (reference)")
+    ok = verdict(r.ratio("bare2") >= RATIO_TARGET)
+    lines.append(
+        f"ratio ours vs {KINDS['bare2']}: {r.ratio('bare2'):.2f} {ok} (target >= {RATIO_TARGET})"
+    )
     return lines
 
 
 def _contention_markdown(results: list[EngineResult], opts: Options) -> list[str]:
     lines = [
         f"Reserve+settle cycles on one workspace, {TASKS} concurrent tasks, {opts.ops} cycles "
-        f"per run, median of {opts.reps} runs; the target is >= 0.5 x the bare UPDATE:",
+        f"per run, median of {opts.reps} runs; the target is >= {RATIO_TARGET} x the bare "
+        "2-UPDATE cycle (two one-statement transactions):",
         "",
         "| Engine | reserve+settle/s | bare UPDATE/s (1 txn/op) | ratio | bare 2-UPDATE cycle/s "
         "| ratio |",
         "|---|---:|---:|---:|---:|---:|",
     ]
     for r in results:
-        ratios = [f"{r.ratio(k):.2f} {verdict(r.ratio(k) >= RATIO_TARGET)}" for k in KINDS]
+        floor = f"{r.ratio('bare2'):.2f} {verdict(r.ratio('bare2') >= RATIO_TARGET)}"
         lines.append(
-            f"| {r.label} | {r.rate['ours']:,.0f} | {r.rate['bare']:,.0f} | {ratios[1]} "
-            f"| {r.rate['bare2']:,.0f} | {ratios[2]} |"
+            f"| {r.label} | {r.rate['ours']:,.0f} | {r.rate['bare']:,.0f} | {r.ratio('bare'):.2f} "
+            f"| {r.rate['bare2']:,.0f} | {floor} |"
         )
     return lines
 

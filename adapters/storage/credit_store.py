@@ -27,6 +27,7 @@ from adapters.storage.balance_rows import (
     store_balance,
 )
 from adapters.storage.database import Database
+from adapters.storage.group_commit import GroupCommit
 from adapters.storage.interaction_rows import (
     interaction_from_row,
     new_interaction,
@@ -86,8 +87,17 @@ def _hold_reserve(_db: Database) -> Any:
 class SqlCreditStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        # SQLite's one writer: concurrent holds and settles share transactions.
+        self.group_commit = GroupCommit(db) if db.is_sqlite else None
 
     async def hold(self, request: HoldRequest) -> HoldOutcome:
+        if self.group_commit is None:
+            return await self._hold_alone(request)
+        return await self.group_commit.run(
+            lambda conn: self._hold(conn, request), lambda: self._hold_alone(request)
+        )
+
+    async def _hold_alone(self, request: HoldRequest) -> HoldOutcome:
         try:
             async with self._db.write() as conn:
                 return await self._hold(conn, request)
@@ -176,12 +186,22 @@ class SqlCreditStore:
         return int(total or 0) <= request.member_cap
 
     async def settle(self, request: SettleRequest) -> Charge:
+        if (
+            self.group_commit is not None
+        ):  # the locked path's rules apply to whatever the fast missed
+            return await self.group_commit.run(
+                lambda conn: settle_fast(self._db, conn, request),
+                lambda: self._settle_locked(request),
+            )
         try:
             async with self._db.write() as conn:
                 return await settle_fast(self._db, conn, request)
         except NeedsBalanceLock:
-            async with self._db.write() as conn:
-                return await settle_locked(self._db, conn, request)
+            return await self._settle_locked(request)
+
+    async def _settle_locked(self, request: SettleRequest) -> Charge:
+        async with self._db.write() as conn:
+            return await settle_locked(self._db, conn, request)
 
     async def release(
         self, ctx: CycleContext, key: str, *, record: AuditRecord | None = None

@@ -390,25 +390,49 @@ class LedgerMachine(RuleBasedStateMachine):
     def settle(self, which: str, pick: int, usage: TokenUsage, kind: InteractionType) -> None:
         self.do_settle(self.pick_key(which, pick), usage, kind)
 
-    @rule(who=WHO, usages=st.lists(USAGES, min_size=1, max_size=3))
+    @rule(who=WHO, usages=st.lists(USAGES, min_size=1, max_size=4))
     def ask(self, who: int | None, usages: list[TokenUsage]) -> None:
-        """Questions in flight together: each holds a fresh key, then each is answered."""
+        """Questions in flight together: each holds a fresh key, then all are answered at
+        once. The settles are submitted together, so on SQLite they share one transaction
+        (group commit) and are applied in the order submitted, as the model applies them."""
         keys = []
         for _ in usages:
             key = self.pick_key("fresh", 0)
             if self.do_reserve(key, who) == "held":
                 keys.append(key)
-        for key, usage in zip(keys, usages, strict=False):
-            self.do_settle(key, usage, InteractionType.SIMPLE_QUESTION)
+        answered = list(zip(keys, usages, strict=False))
+        ws, kind = self.workspace(), InteractionType.SIMPLE_QUESTION
+        expected = []  # each settle's outcome, and what the pool has left right after it
+        for key, usage in answered:
+            expected.append((self.m.settle(key, price(usage)), self.m.remaining))
+
+        async def together() -> list[Any]:
+            settles = [
+                self.backend.pool.settle(ws, key=key, usage=usage, interaction_type=kind)
+                for key, usage in answered
+            ]
+            return await asyncio.gather(*settles, return_exceptions=True)
+
+        charges = self.run(together())
+        for (key, _), (outcome, remaining), charge in zip(answered, expected, charges, strict=True):
+            if isinstance(charge, BaseException):
+                raise charge
+            self.check_charge(key, outcome, charge, remaining=remaining)
 
     def do_settle(self, key: str, usage: TokenUsage, kind: InteractionType) -> None:
         ws = self.workspace()
-        outcome, monthly, packs, written_off = self.m.settle(key, price(usage))
-        if outcome == "closed":
+        outcome = self.m.settle(key, price(usage))
+        if outcome[0] == "closed":
             with pytest.raises(ReservationClosed):
                 self.run(self.backend.pool.settle(ws, key=key, usage=usage, interaction_type=kind))
             return
         charge = self.run(self.backend.pool.settle(ws, key=key, usage=usage, interaction_type=kind))
+        self.check_charge(key, outcome, charge, remaining=self.m.remaining)
+
+    def check_charge(
+        self, key: str, expected: tuple[str, int, int, int], charge: Any, *, remaining: int
+    ) -> None:
+        outcome, monthly, packs, written_off = expected
         assert charge.duplicate == (outcome == "duplicate")
         assert charge.interaction.key == key
         if charge.duplicate:  # the earlier charge, not a second one
@@ -420,7 +444,7 @@ class LedgerMachine(RuleBasedStateMachine):
             written_off,
         )
         assert charge.balance is not None
-        assert charge.balance.remaining == self.m.remaining
+        assert charge.balance.remaining == remaining
         if charge.split.packs:  # packs only once the monthly allocation is used up
             assert charge.balance.monthly_remaining == 0
 
