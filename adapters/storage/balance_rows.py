@@ -96,21 +96,21 @@ async def insert_entries(
 ) -> None:
     if not entries:
         return
-    await conn.execute(
-        ledger_entries.insert(),
-        [
-            {
-                "workspace_id": workspace_id,
-                "at": e.at,
-                "kind": e.kind.value,
-                "bucket": e.bucket.value,
-                "delta": e.delta,
-                "cycle_start": e.cycle_start,
-                "pack_id": e.pack_id,
-                "interaction_id": e.interaction_id,
-                "member_id": e.member_id,
-                "note": e.note,
-            }
-            for e in entries
-        ],
-    )
+    rows = [
+        {
+            "workspace_id": workspace_id,
+            "at": e.at,
+            "kind": e.kind.value,
+            "bucket": e.bucket.value,
+            "delta": e.delta,
+            "cycle_start": e.cycle_start,
+            "pack_id": e.pack_id,
+            "interaction_id": e.interaction_id,
+            "member_id": e.member_id,
+            "note": e.note,
+        }
+        for e in entries
+    ]
+    # One row is a plain INSERT: a list takes executemany's path, which renders the
+    # statement again for every call.
+    await conn.execute(ledger_entries.insert(), rows[0] if len(rows) == 1 else rows)

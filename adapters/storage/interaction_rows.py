@@ -69,7 +69,8 @@ def _claim(_db: Database) -> Any:
         .where(
             i.workspace_id == bindparam("w"),
             i.key == bindparam("k"),
-            i.state.in_([HELD, InteractionState.EXPIRED.value]),
+            # Not `in_`: its expanding parameter renders the statement again on every call.
+            (i.state == HELD) | (i.state == InteractionState.EXPIRED.value),
         )
         .values(
             state=InteractionState.SETTLED.value,
