@@ -1,12 +1,11 @@
-"""Encryption of stored secrets (workspace API keys) under the operator's SETGET_SECRET_KEY."""
+"""Encryption of stored secrets (workspace API keys) under the operator's SETGET_SECRET_KEY.
+
+cryptography is imported when a box is made, not with this module: the storage package
+imports it, and a command that seals or opens nothing should not load cryptography."""
 
 from __future__ import annotations
 
 import base64
-
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives.hashes import SHA256
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from core.errors import InvalidInput, SetGetError
 
@@ -31,6 +30,8 @@ class SecretBox:
     """
 
     def __init__(self, key: str) -> None:
+        from cryptography.fernet import Fernet
+
         self._fernet = Fernet(_fernet_key(key))
 
     def __repr__(self) -> str:
@@ -40,6 +41,8 @@ class SecretBox:
         return self._fernet.encrypt(text.encode()).decode("ascii")
 
     def open(self, token: str) -> str:
+        from cryptography.fernet import InvalidToken
+
         try:
             return self._fernet.decrypt(token.encode()).decode()
         except (InvalidToken, UnicodeError):
@@ -59,5 +62,8 @@ def _fernet_key(key: str) -> bytes:
         raw = b""
     if len(raw) == 32:
         return base64.urlsafe_b64encode(raw)
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
     derived = HKDF(algorithm=SHA256(), length=32, salt=None, info=_INFO).derive(text.encode())
     return base64.urlsafe_b64encode(derived)

@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Table, event, text
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -193,9 +192,15 @@ class Database:
         return statement
 
     def insert(self, table: Table) -> Any:
-        """The dialect's INSERT, which has `on_conflict_do_nothing/do_update`."""
-        module = sqlite if self.is_sqlite else postgresql
-        return module.insert(table)
+        """The dialect's INSERT, which has `on_conflict_do_nothing/do_update`. Imported here:
+        the engine has loaded its own dialect's package already, and only that one."""
+        if self.is_sqlite:
+            from sqlalchemy.dialects import sqlite
+
+            return sqlite.insert(table)
+        from sqlalchemy.dialects import postgresql
+
+        return postgresql.insert(table)
 
     async def ping(self) -> bool:
         """Whether the database answers (for health checks)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
-from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -21,6 +19,8 @@ from sqlalchemy import (
     UniqueConstraint,
     func,
 )
+
+from adapters.storage.slack_oauth_tables import slack_oauth_tables
 
 metadata = MetaData(
     naming_convention={
@@ -388,11 +388,6 @@ workspace_llm = Table(
 )
 
 # Slack OAuth installations and install states, in slack_sdk's own table layout so its
-# AsyncSQLAlchemyInstallationStore and AsyncSQLAlchemyOAuthStateStore read them as they are.
-slack_installations = SQLAlchemyInstallationStore.build_installations_table(
-    metadata, "slack_installations"
-)
-slack_bots = SQLAlchemyInstallationStore.build_bots_table(metadata, "slack_bots")
-slack_oauth_states = SQLAlchemyOAuthStateStore.build_oauth_states_table(
-    metadata, "slack_oauth_states"
-)
+# AsyncSQLAlchemyInstallationStore and AsyncSQLAlchemyOAuthStateStore read them as they are
+# (described in slack_oauth_tables.py, so the schema loads without slack_sdk).
+slack_installations, slack_bots, slack_oauth_states = slack_oauth_tables(metadata)

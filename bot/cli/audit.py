@@ -10,7 +10,6 @@ import typer
 
 from bot.cli.arguments import WorkspaceName
 from bot.cli.runner import checked, fail, parse_date, run
-from core.assistant.audit_export import FORMATS, as_csv, as_jsonl
 from core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -22,6 +21,8 @@ app = typer.Typer(help="The audit log of AI interactions.", no_args_is_help=True
 
 
 def _format(text: str) -> str:
+    from core.assistant.audit_export import FORMATS
+
     value = text.strip().lower()
     if value not in FORMATS:
         raise InvalidInput(f"--format must be csv or jsonl, not {text!r}")
@@ -48,6 +49,7 @@ def export(
     kind, since_ = checked(lambda: (_format(format_), _since(since)))
 
     from adapters.storage import SqlAuditLog, SqlFeedbackStore
+    from core.assistant.audit_export import as_csv, as_jsonl
 
     async def action(a: App) -> tuple[list[AuditRecord], list[Feedback]]:
         workspace = await a.admin.get(name)

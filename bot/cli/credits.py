@@ -11,7 +11,6 @@ import typer
 from bot.cli import render
 from bot.cli.arguments import NUMERIC, Credits, Json, WorkspaceName, whole_number
 from bot.cli.runner import checked, run
-from core.assistant.feedback import share_of
 from core.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -91,6 +90,7 @@ def usage(
         report = await a.dashboard.report(workspace, days=days)
         since = datetime.combine(report.cycle.start, time(), tzinfo=UTC)
         from adapters.storage import SqlFeedbackStore
+        from core.assistant.feedback import share_of
 
         share = share_of(await SqlFeedbackStore(a.db).entries(workspace.id, since=since))
         if chart is not None:

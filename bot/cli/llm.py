@@ -16,7 +16,6 @@ from bot.cli.arguments import Json, WorkspaceName
 from bot.cli.runner import checked, run
 from core.assistant.llm_settings import PROVIDERS, WorkspaceLLM
 from core.errors import InvalidInput, NotAllowed
-from core.llm import ChatMessage, Speaker
 from core.workspaces import Workspace
 
 if TYPE_CHECKING:
@@ -185,6 +184,7 @@ def test(name: WorkspaceName) -> None:
     async def action(a: App) -> None:
         from adapters.offline import OfflineModel
         from bot.conversation import chat_model_for
+        from core.llm import ChatMessage, Speaker
 
         workspace = await a.admin.get(name)
         model = await chat_model_for(a, workspace)

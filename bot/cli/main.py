@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Annotated
 
@@ -87,4 +88,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:
-    sys.exit(main())
+    code = main()
+    # The command is done and nothing more needs collecting: without this, the interpreter's
+    # exit walks every object the libraries made (a third of `credits status` here).
+    gc.freeze()
+    sys.exit(code)
