@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import audit_log
+from adapters.storage.write_behind import WriteBehind
 from core.assistant.audit import AuditRecord
 
 
@@ -32,28 +33,33 @@ class SqlAuditLog:
             return [_record(r) for r in await conn.execute(query)]
 
 
+AUDIT_INSERT = audit_log.insert()
+
+
 async def insert_audit(conn: AsyncConnection, entry: AuditRecord) -> None:
-    """Write one record in the caller's transaction (an answer's charge, a release)."""
-    await conn.execute(
-        audit_log.insert().values(
-            workspace_id=entry.workspace_id,
-            thread_id=entry.thread_id,
-            member_id=entry.member_id,
-            event_id=entry.event_id,
-            at=entry.at.astimezone(UTC),
-            prompt=entry.prompt,
-            answer=entry.answer,
-            tools=json.dumps(list(entry.tools)),
-            input_tokens=entry.input_tokens,
-            output_tokens=entry.output_tokens,
-            tokens_estimated=entry.tokens_estimated,
-            credits=entry.credits,
-            interaction_type=entry.interaction_type,
-            model=entry.model,
-            outcome=entry.outcome,
-            proposals=json.dumps(list(entry.proposals)),
-        )
-    )
+    """Write one record in the caller's transaction (a release, a refusal)."""
+    await WriteBehind(conn).add(AUDIT_INSERT, [audit_row(entry)])
+
+
+def audit_row(entry: AuditRecord) -> dict[str, Any]:
+    return {
+        "workspace_id": entry.workspace_id,
+        "thread_id": entry.thread_id,
+        "member_id": entry.member_id,
+        "event_id": entry.event_id,
+        "at": entry.at.astimezone(UTC),
+        "prompt": entry.prompt,
+        "answer": entry.answer,
+        "tools": json.dumps(list(entry.tools)),
+        "input_tokens": entry.input_tokens,
+        "output_tokens": entry.output_tokens,
+        "tokens_estimated": entry.tokens_estimated,
+        "credits": entry.credits,
+        "interaction_type": entry.interaction_type,
+        "model": entry.model,
+        "outcome": entry.outcome,
+        "proposals": json.dumps(list(entry.proposals)),
+    }
 
 
 def _record(row: Any) -> AuditRecord:

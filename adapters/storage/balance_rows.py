@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import utc
 from adapters.storage.tables import credit_balances, ledger_entries
+from adapters.storage.write_behind import WriteBehind
 from core.credits.balance import Balance, renew
 from core.credits.ledger import Bucket, EntryKind, LedgerEntry
 from core.ports import CycleContext
@@ -91,12 +92,11 @@ async def store_balance(conn: AsyncConnection, workspace_id: int, **values: Any)
     )
 
 
-async def insert_entries(
-    conn: AsyncConnection, workspace_id: int, entries: Sequence[LedgerEntry]
-) -> None:
-    if not entries:
-        return
-    rows = [
+LEDGER_INSERT = ledger_entries.insert()
+
+
+def ledger_rows(workspace_id: int, entries: Sequence[LedgerEntry]) -> list[dict[str, Any]]:
+    return [
         {
             "workspace_id": workspace_id,
             "at": e.at,
@@ -111,6 +111,9 @@ async def insert_entries(
         }
         for e in entries
     ]
-    # One row is a plain INSERT: a list takes executemany's path, which renders the
-    # statement again for every call.
-    await conn.execute(ledger_entries.insert(), rows[0] if len(rows) == 1 else rows)
+
+
+async def insert_entries(
+    conn: AsyncConnection, workspace_id: int, entries: Sequence[LedgerEntry]
+) -> None:
+    await WriteBehind(conn).add(LEDGER_INSERT, ledger_rows(workspace_id, entries))

@@ -42,6 +42,7 @@ from adapters.storage.tables import (
     members,
     usage_rollup,
 )
+from adapters.storage.write_behind import WriteBehind
 from core.assistant.audit import AuditRecord
 from core.credits.alerts import AlertKind, UsageAlert, pack_key
 from core.credits.balance import Balance
@@ -94,17 +95,19 @@ class SqlCreditStore:
         if self.group_commit is None:
             return await self._hold_alone(request)
         return await self.group_commit.run(
-            lambda conn: self._hold(conn, request), lambda: self._hold_alone(request)
+            lambda conn, later: self._hold(conn, request, later), lambda: self._hold_alone(request)
         )
 
     async def _hold_alone(self, request: HoldRequest) -> HoldOutcome:
         try:
             async with self._db.write() as conn:
-                return await self._hold(conn, request)
+                return await self._hold(conn, request, WriteBehind(conn))
         except _Refused as refused:
             return refused.outcome
 
-    async def _hold(self, conn: AsyncConnection, request: HoldRequest) -> HoldOutcome:
+    async def _hold(
+        self, conn: AsyncConnection, request: HoldRequest, later: WriteBehind
+    ) -> HoldOutcome:
         ctx = request.ctx
         inserted = (
             await conn.execute(
@@ -114,7 +117,7 @@ class SqlCreditStore:
         if inserted is None:
             existing = await self._interaction_row(conn, ctx.workspace_id, request.key)
             return HoldOutcome(HoldStatus.DUPLICATE, interaction_from_row(existing), None)
-        if request.member_cap is not None and not await self._within_cap(conn, request):
+        if request.member_cap is not None and not await self._within_cap(conn, request, later):
             raise _Refused(HoldOutcome(HoldStatus.MEMBER_CAP, None, None))
         await self._reserve_within_rate(conn, request)
         return HoldOutcome(HoldStatus.HELD, interaction_from_row(inserted), None)
@@ -154,10 +157,13 @@ class SqlCreditStore:
         result = await conn.execute(self._db.prepared("hold_reserve", _hold_reserve), params)
         return bool(result.rowcount)
 
-    async def _within_cap(self, conn: AsyncConnection, request: HoldRequest) -> bool:
+    async def _within_cap(
+        self, conn: AsyncConnection, request: HoldRequest, later: WriteBehind
+    ) -> bool:
         """Used this cycle plus holds in flight, this hold included, within the cap."""
         assert request.member_id is not None
         assert request.member_cap is not None
+        await later.flush()  # the batch's settles counted in the rollup before it is read
         # NO KEY UPDATE: the hold's own insert took a KEY SHARE lock on this row (its foreign
         # key); a plain FOR UPDATE would deadlock two holds of the same member.
         await conn.execute(
@@ -190,7 +196,7 @@ class SqlCreditStore:
             self.group_commit is not None
         ):  # the locked path's rules apply to whatever the fast missed
             return await self.group_commit.run(
-                lambda conn: settle_fast(self._db, conn, request),
+                lambda conn, later: settle_fast(self._db, conn, request, later),
                 lambda: self._settle_locked(request),
             )
         try:

@@ -31,9 +31,10 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database
+from adapters.storage.write_behind import WriteBehind
 
 T = TypeVar("T")
-Batched = Callable[[AsyncConnection], Awaitable[T]]
+Batched = Callable[[AsyncConnection, WriteBehind], Awaitable[T]]
 Alone = Callable[[], Awaitable[T]]
 
 # Units per transaction: long enough to amortise BEGIN and COMMIT (about 0.1 ms together
@@ -54,6 +55,10 @@ class _UnitFailed(Exception):
         self.index = index
 
 
+class _FlushFailed(Exception):
+    """Writing the batch's write-behind rows failed: no one unit is to blame."""
+
+
 class GroupCommit:
     """Runs concurrent units of write work in shared transactions, committed together."""
 
@@ -65,7 +70,8 @@ class GroupCommit:
         self.transactions = 0  # shared transactions committed (for tests and benchmarks)
 
     async def run(self, batched: Batched[T], alone: Alone[T]) -> T:
-        """`batched(conn)` in a shared transaction; `alone()` instead if it raises there."""
+        """`batched(conn, later)` in a shared transaction (`later` keeps the rows nothing
+        reads back, written at the batch's end); `alone()` instead if it raises there."""
         loop = asyncio.get_running_loop()
         unit: _Unit[T] = _Unit(batched, alone, loop.create_future())
         self._queue.append(unit)
@@ -94,16 +100,25 @@ class GroupCommit:
         results: list[Any] = []
         try:
             async with self._db.write() as conn:
+                later = WriteBehind(conn, deferred=True)
                 for unit in batch:
                     try:
-                        results.append(await unit.batched(conn))
+                        results.append(await unit.batched(conn, later))
                     except Exception as exc:
                         raise _UnitFailed(len(results)) from exc
+                try:
+                    await later.flush()
+                except Exception as exc:
+                    raise _FlushFailed from exc
         except _UnitFailed as failed:
             k = failed.index
             await self._commit(batch[:k])
             await self._alone(batch[k])
             await self._commit(batch[k + 1 :])
+            return
+        except _FlushFailed:
+            for unit in batch:
+                await self._alone(unit)
             return
         except BaseException as exc:
             for unit in batch:

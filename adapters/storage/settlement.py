@@ -19,10 +19,17 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.alert_outbox import record_alerts
 from adapters.storage.answer_rows import write_answer
-from adapters.storage.balance_rows import insert_entries, locked_balance, store_balance
+from adapters.storage.balance_rows import (
+    LEDGER_INSERT,
+    insert_entries,
+    ledger_rows,
+    locked_balance,
+    store_balance,
+)
 from adapters.storage.database import Database
 from adapters.storage.interaction_rows import claim, interaction_from_row, settled_before
 from adapters.storage.tables import credit_balances, credit_packs, interactions, usage_rollup
+from adapters.storage.write_behind import WriteBehind
 from core.credits.alerts import AlertKind, paused_key, threshold_key
 from core.credits.balance import Balance, ChargeSplit, draw_packs, split_charge, thresholds_crossed
 from core.credits.interactions import Charge
@@ -34,15 +41,20 @@ class NeedsBalanceLock(Exception):
     """The fast path does not apply; settle again under the balance lock."""
 
 
-async def settle_fast(db: Database, conn: AsyncConnection, request: SettleRequest) -> Charge:
+async def settle_fast(
+    db: Database, conn: AsyncConnection, request: SettleRequest, later: WriteBehind | None = None
+) -> Charge:
+    """`later`: where the rows nothing reads back go (a group commit's, written at its end);
+    without it they are written at once."""
+    later = later or WriteBehind(conn)
     row = await claim(db, conn, request)
     if row is None:
         return await settled_before(conn, request)
     held, credits = row.reserved, request.credits
     # Before the rollup and balance rows: only this interaction's row is locked meanwhile.
-    await write_answer(conn, request.record, credits=credits)
+    await write_answer(later, request.record, credits=credits)
     if not credits and not held:  # self-hosted: record usage only
-        await _roll_up(db, conn, request, member_id=row.member_id, split=ChargeSplit(0, 0, 0))
+        await _roll_up(db, later, request, member_id=row.member_id, split=ChargeSplit(0, 0, 0))
         return Charge(interaction_from_row(row), ChargeSplit(0, 0, 0), None, (), duplicate=False)
     ctx = request.ctx
     entry = _entry(
@@ -53,9 +65,9 @@ async def settle_fast(db: Database, conn: AsyncConnection, request: SettleReques
         request=request,
         cycle_start=ctx.cycle.start,
     )
-    await insert_entries(conn, ctx.workspace_id, [entry])
+    await later.add(LEDGER_INSERT, ledger_rows(ctx.workspace_id, [entry]))
     split = ChargeSplit(monthly=credits, packs=0, written_off=0)
-    await _roll_up(db, conn, request, member_id=row.member_id, split=split)
+    await _roll_up(db, later, request, member_id=row.member_id, split=split)
     params = {"w": ctx.workspace_id, "cs": ctx.cycle.start, "credits": credits, "held": held}
     charged = (await conn.execute(db.prepared("fast_charge", _fast_charge), params)).first()
     if charged is None:
@@ -105,7 +117,9 @@ async def settle_locked(db: Database, conn: AsyncConnection, request: SettleRequ
     ctx = request.ctx
     # Count the interaction in the rollup first: its row lock is then taken before the
     # balance lock, in the same order as the fast path, so the two paths cannot deadlock.
-    await _roll_up(db, conn, request, member_id=row.member_id, split=ChargeSplit(0, 0, 0))
+    await _roll_up(
+        db, WriteBehind(conn), request, member_id=row.member_id, split=ChargeSplit(0, 0, 0)
+    )
     before = await locked_balance(conn, ctx)
     split = split_charge(before, request.credits, held=row.reserved)
     after = replace(
@@ -131,7 +145,7 @@ async def settle_locked(db: Database, conn: AsyncConnection, request: SettleRequ
     ).one()
     await _charge_entries(conn, request, row, split, after)
     await _add_rollup_credits(conn, request, member_id=row.member_id, split=split)
-    await write_answer(conn, request.record, credits=split.charged)
+    await write_answer(WriteBehind(conn), request.record, credits=split.charged)
     packs_added = await conn.scalar(
         select(credit_balances.c.packs_added).where(
             credit_balances.c.workspace_id == ctx.workspace_id
@@ -272,7 +286,7 @@ def _rollup_upsert(db: Database) -> Any:
 
 async def _roll_up(
     db: Database,
-    conn: AsyncConnection,
+    later: WriteBehind,
     request: SettleRequest,
     *,
     member_id: int | None,
@@ -289,7 +303,7 @@ async def _roll_up(
         "output_tokens": request.usage.output_tokens,
         "written_off": split.written_off,
     }
-    await conn.execute(db.prepared("rollup_upsert", _rollup_upsert), values)
+    await later.add(db.prepared("rollup_upsert", _rollup_upsert), [values])
 
 
 async def _add_rollup_credits(

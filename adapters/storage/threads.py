@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import threads, turns
+from adapters.storage.write_behind import WriteBehind
 from core.assistant.threads import Thread, Turn, TurnSpeaker
 from core.workspaces import Platform
 
@@ -90,9 +91,16 @@ async def _latest_turns(conn: AsyncConnection, thread_id: int, limit: int) -> li
     return [_turn(r) for r in rows][::-1]
 
 
+TURNS_INSERT = turns.insert()
+
+
 async def insert_turns(conn: AsyncConnection, added: Sequence[Turn]) -> None:
-    """Append turns in the caller's transaction (an answer's, with its charge)."""
-    rows = [
+    """Append turns in the caller's transaction."""
+    await WriteBehind(conn).add(TURNS_INSERT, turn_rows(added))
+
+
+def turn_rows(added: Sequence[Turn]) -> list[dict[str, Any]]:
+    return [
         {
             "thread_id": turn.thread_id,
             "speaker": turn.speaker.value,
@@ -102,8 +110,6 @@ async def insert_turns(conn: AsyncConnection, added: Sequence[Turn]) -> None:
         }
         for turn in added
     ]
-    if rows:
-        await conn.execute(turns.insert(), rows)
 
 
 async def _thread(

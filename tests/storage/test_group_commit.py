@@ -1,5 +1,6 @@
 """Group commit on SQLite: concurrent units share a transaction, and one unit's failure
-never fails the others (it runs alone instead); a failed commit fails the whole batch."""
+never fails the others (it runs alone instead); a failed commit fails the whole batch; rows
+kept for write-behind are written at the batch's end, or, if that fails, each unit alone."""
 
 from __future__ import annotations
 
@@ -12,9 +13,17 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from adapters.storage import open_database
+from adapters.storage import open_database, upgrade_schema
 from adapters.storage.database import Database
 from adapters.storage.group_commit import GroupCommit
+from adapters.storage.write_behind import WriteBehind
+from bot.app import build_app
+from bot.settings import Settings
+from core.credits.pricing import InteractionType
+from core.errors import MemberCapReached
+from core.plans import Plan
+from core.workspaces import Platform
+from tests.storage.race_worker import usage_for
 
 
 @pytest.fixture
@@ -45,7 +54,7 @@ def inserting(db: Database, key: str, *, fail_batched: bool = False, fail_alone:
     """A unit inserting `key`: in the shared transaction (then raising, if asked: its row
     must vanish with the rollback), or alone in a transaction of its own."""
 
-    async def batched(conn: AsyncConnection) -> str:
+    async def batched(conn: AsyncConnection, _later: WriteBehind) -> str:
         await conn.execute(text("INSERT INTO t VALUES (:k, 'batch')"), {"k": key})
         if fail_batched:
             raise LookupError(f"{key} refused in the batch")
@@ -113,7 +122,9 @@ async def test_a_failed_commit_fails_every_unit_of_its_batch_and_writes_nothing(
 ) -> None:
     group = GroupCommit(db)
 
-    async def orphan(conn: AsyncConnection) -> str:  # a deferred foreign key: COMMIT refuses
+    async def orphan(
+        conn: AsyncConnection, _later: WriteBehind
+    ) -> str:  # a deferred foreign key: COMMIT refuses
         await conn.execute(text("INSERT INTO child VALUES (999)"))
         return "orphan"
 
@@ -133,7 +144,7 @@ async def test_a_caller_cancelled_while_waiting_has_its_unit_dropped(db: Databas
     group = GroupCommit(db, max_batch=1)
     entered, release = asyncio.Event(), asyncio.Event()
 
-    async def slow(conn: AsyncConnection) -> str:
+    async def slow(conn: AsyncConnection, _later: WriteBehind) -> str:
         await conn.execute(text("INSERT INTO t VALUES ('first', 'batch')"))
         entered.set()
         await release.wait()
@@ -154,3 +165,76 @@ async def test_a_caller_cancelled_while_waiting_has_its_unit_dropped(db: Databas
     with pytest.raises(asyncio.CancelledError):
         await second
     assert set(await rows(db)) == {"first", "third"}
+
+
+INSERT_T = text("INSERT INTO t VALUES (:k, :via)")
+
+
+def writing_behind(db: Database, key: str, behind: str):
+    """A unit that writes `key` at once and `behind` at the batch's end."""
+
+    async def batched(conn: AsyncConnection, later: WriteBehind) -> str:
+        await conn.execute(INSERT_T, {"k": key, "via": "batch"})
+        await later.add(INSERT_T, [{"k": behind, "via": "behind"}])
+        return f"{key}:batch"
+
+    async def alone() -> str:
+        async with db.write() as conn:
+            await conn.execute(INSERT_T, {"k": key, "via": "alone"})
+        return f"{key}:alone"
+
+    return batched, alone
+
+
+async def test_write_behind_rows_of_a_batch_are_written_together_at_its_end(
+    db: Database,
+) -> None:
+    group = GroupCommit(db)
+    units = [writing_behind(db, f"k{i}", f"b{i}") for i in range(5)]
+    assert await asyncio.gather(*(group.run(*u) for u in units)) == [
+        f"k{i}:batch" for i in range(5)
+    ]
+    assert group.transactions == 1
+    expected = {f"k{i}": "batch" for i in range(5)} | {f"b{i}": "behind" for i in range(5)}
+    assert await rows(db) == expected
+
+
+async def test_write_behind_that_fails_at_the_end_runs_every_unit_alone(db: Database) -> None:
+    group = GroupCommit(db)
+    # Two units keep the same key for the end: the batch cannot commit, and no unit alone
+    # is to blame, so each runs alone.
+    units = [writing_behind(db, f"k{i}", "same" if i in (1, 3) else f"b{i}") for i in range(4)]
+    assert await asyncio.gather(*(group.run(*u) for u in units)) == [
+        f"k{i}:alone" for i in range(4)
+    ]
+    assert group.transactions == 0
+    assert await rows(db) == {f"k{i}": "alone" for i in range(4)}
+
+
+async def test_a_hold_batched_after_a_settle_counts_that_settle_in_the_member_cap(
+    tmp_path: Path,
+) -> None:
+    """The settle's rollup row is write-behind; the hold's cap check reads the rollup, so
+    it writes what is kept first."""
+    url = f"sqlite:///{tmp_path / 'cap.db'}"
+    db = open_database(url, pool_size=4)
+    try:
+        await upgrade_schema(db)
+        app = build_app(Settings(database_url=url), db=db)
+        ws = await app.admin.create("acme", plan=Plan.ENTERPRISE, allocation=100)
+        await app.admin.set_member_cap("acme", "slack:U1", 3)
+        ann = await app.workspace_store.ensure_member(ws.id, Platform.SLACK, "U1", "ann")
+        await app.pool.reserve(ws, key="first", member=ann)
+
+        settle = app.pool.settle(
+            ws, key="first", usage=usage_for(3), interaction_type=InteractionType.SIMPLE_QUESTION
+        )
+        second = app.pool.reserve(ws, key="second", member=ann)
+        charge, refused = await asyncio.gather(settle, second, return_exceptions=True)
+
+        assert not isinstance(charge, BaseException)
+        assert charge.split.charged == 3
+        assert isinstance(refused, MemberCapReached)  # 3 used + 1 held would pass the cap
+        assert (await app.pool.status(ws)).balance.reserved == 0
+    finally:
+        await db.dispose()
