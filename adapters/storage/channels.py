@@ -3,7 +3,7 @@ channels (one per linked team)."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 
 from adapters.storage.database import Database
 from adapters.storage.tables import channel_projects, platform_links
@@ -49,15 +49,9 @@ class SqlChannelSettings:
         self, platform: Platform, external_id: str, channel_id: str
     ) -> str | None:
         """One query: the team's link names the workspace whose binding counts."""
+        params = {"p": platform.value, "team": external_id, "channel": channel_id}
         async with self._db.read() as conn:
-            found: str | None = await conn.scalar(
-                select(channel_projects.c.project)
-                .join(
-                    platform_links,
-                    platform_links.c.workspace_id == channel_projects.c.workspace_id,
-                )
-                .where(_link(platform, external_id), _binding(platform, channel_id))
-            )
+            found: str | None = await conn.scalar(_TEAM_PROJECT, params)
         return found
 
     async def set_alerts_channel(
@@ -102,3 +96,16 @@ def _link(platform: Platform, external_id: str) -> ColumnElement[bool]:
     return (platform_links.c.platform == platform.value) & (
         platform_links.c.external_id == external_id
     )
+
+
+# Read on every message: built once, with parameters.
+_TEAM_PROJECT = (
+    select(channel_projects.c.project)
+    .join(platform_links, platform_links.c.workspace_id == channel_projects.c.workspace_id)
+    .where(
+        platform_links.c.platform == bindparam("p"),
+        platform_links.c.external_id == bindparam("team"),
+        channel_projects.c.platform == bindparam("p"),
+        channel_projects.c.channel_id == bindparam("channel"),
+    )
+)

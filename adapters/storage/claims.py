@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, select, update
+from sqlalchemy import ColumnElement, and_, bindparam, delete, select, update
 
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import platform_events
@@ -65,20 +65,17 @@ class SqlEventClaims:
 
     async def note_reply(self, claim: Claim, reply: str) -> None:
         async with self._db.write() as conn:
-            await conn.execute(update(platform_events).where(_held(claim)).values(reply=reply))
+            await conn.execute(_NOTE_REPLY, {**_held_params(claim), "new_reply": reply})
 
     async def renew(self, claim: Claim, *, now: datetime, lease: timedelta) -> bool:
         async with self._db.write() as conn:
-            renewed = await conn.execute(
-                update(platform_events).where(_held(claim)).values(claimed_until=now + lease)
-            )
+            renewed = await conn.execute(_RENEW, {**_held_params(claim), "until": now + lease})
         return bool(renewed.rowcount == 1)
 
     async def finish(self, claim: Claim, state: ClaimState = ClaimState.ANSWERED) -> bool:
         async with self._db.write() as conn:
-            finished = await conn.execute(
-                update(platform_events).where(_held(claim)).values(state=state.value, message=None)
-            )
+            params = {**_held_params(claim), "new_state": state.value}
+            finished = await conn.execute(_FINISH, params)
         return bool(finished.rowcount == 1)
 
     async def unfinished(self, platform: Platform, *, now: datetime, limit: int) -> list[Claim]:
@@ -101,9 +98,21 @@ def _key(platform: Platform, key: str) -> ColumnElement[bool]:
     return and_(_E.platform == platform.value, _E.event_key == key)
 
 
-def _held(claim: Claim) -> ColumnElement[bool]:
-    """The claim as this attempt holds it: not finished, not taken over."""
-    return and_(_key(claim.platform, claim.key), _E.state == CLAIMED, _E.attempts == claim.attempt)
+# The claim as this attempt holds it: not finished, not taken over. The statements that
+# change it are built once, with parameters (each answer runs two of them).
+_HELD = and_(
+    _E.platform == bindparam("p"),
+    _E.event_key == bindparam("k"),
+    _E.state == CLAIMED,
+    _E.attempts == bindparam("a"),
+)
+_NOTE_REPLY = update(platform_events).where(_HELD).values(reply=bindparam("new_reply"))
+_RENEW = update(platform_events).where(_HELD).values(claimed_until=bindparam("until"))
+_FINISH = update(platform_events).where(_HELD).values(state=bindparam("new_state"), message=None)
+
+
+def _held_params(claim: Claim) -> dict[str, Any]:
+    return {"p": claim.platform.value, "k": claim.key, "a": claim.attempt}
 
 
 def _claim(row: Any) -> Claim:

@@ -140,12 +140,20 @@ async def started_since(
     Rate limits call it as a statement of its own once the balance lock is held: on
     PostgreSQL (READ COMMITTED) its snapshot then has every hold that committed before.
     """
-    query = (
-        select(func.count())
-        .select_from(interactions)
-        .where(interactions.c.workspace_id == workspace_id, interactions.c.created_at >= since)
-    )
-    if member_id is not None:
-        query = query.where(interactions.c.member_id == member_id)
-    total = await conn.scalar(query)
+    if member_id is None:
+        total = await conn.scalar(_STARTED_SINCE, {"w": workspace_id, "since": since})
+    else:
+        params = {"w": workspace_id, "since": since, "m": member_id}
+        total = await conn.scalar(_MEMBER_STARTED_SINCE, params)
     return int(total or 0)
+
+
+_STARTED_SINCE = (
+    select(func.count())
+    .select_from(interactions)
+    .where(
+        interactions.c.workspace_id == bindparam("w"),
+        interactions.c.created_at >= bindparam("since"),
+    )
+)
+_MEMBER_STARTED_SINCE = _STARTED_SINCE.where(interactions.c.member_id == bindparam("m"))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Integer, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database, utc
@@ -48,21 +48,20 @@ class SqlThreadStore:
             found = await _thread(conn, workspace_id, platform, key)
             if found is not None:
                 return found, await _latest_turns(conn, found.id, history)
+        values = {
+            "workspace_id": workspace_id,
+            "platform": platform.value,
+            "key": key,
+            "project": project,
+            "created_at": now.astimezone(UTC),
+        }
         async with self._db.write() as conn:
-            await conn.execute(
-                self._db.insert(threads)
-                .values(
-                    workspace_id=workspace_id,
-                    platform=platform.value,
-                    key=key,
-                    project=project,
-                    created_at=now.astimezone(UTC),
-                )
-                .on_conflict_do_nothing()
-            )
-            created = await _thread(conn, workspace_id, platform, key)
+            new = (await conn.execute(self._db.prepared("new_thread", _new_thread), values)).first()
+            if new is not None:
+                return _thread_from_row(new), []  # a thread just made has no turns yet
+            created = await _thread(conn, workspace_id, platform, key)  # another's: it won
             assert created is not None
-            return created, await _latest_turns(conn, created.id, history)  # another's, if it won
+            return created, await _latest_turns(conn, created.id, history)
 
     async def find_thread(self, workspace_id: int, platform: Platform, key: str) -> Thread | None:
         async with self._db.read() as conn:
@@ -82,12 +81,28 @@ class SqlThreadStore:
             return await _latest_turns(conn, thread_id, limit)
 
 
+def _new_thread(db: Database) -> Any:
+    return db.insert(threads).on_conflict_do_nothing().returning(threads)
+
+
+# Built once, with parameters: the hot path skips rebuilding a statement and its cache key.
+_LATEST_TURNS = (
+    select(turns)
+    .where(turns.c.thread_id == bindparam("t"))
+    .order_by(turns.c.id.desc())
+    .limit(bindparam("n", type_=Integer))
+)
+_FIND_THREAD = select(threads).where(
+    threads.c.workspace_id == bindparam("w"),
+    threads.c.platform == bindparam("p"),
+    threads.c.key == bindparam("k"),
+)
+
+
 async def _latest_turns(conn: AsyncConnection, thread_id: int, limit: int) -> list[Turn]:
     if limit <= 0:
         return []
-    rows = await conn.execute(
-        select(turns).where(turns.c.thread_id == thread_id).order_by(turns.c.id.desc()).limit(limit)
-    )
+    rows = await conn.execute(_LATEST_TURNS, {"t": thread_id, "n": limit})
     return [_turn(r) for r in rows][::-1]
 
 
@@ -115,17 +130,12 @@ def turn_rows(added: Sequence[Turn]) -> list[dict[str, Any]]:
 async def _thread(
     conn: AsyncConnection, workspace_id: int, platform: Platform, key: str
 ) -> Thread | None:
-    row = (
-        await conn.execute(
-            select(threads).where(
-                threads.c.workspace_id == workspace_id,
-                threads.c.platform == platform.value,
-                threads.c.key == key,
-            )
-        )
-    ).one_or_none()
-    if row is None:
-        return None
+    params = {"w": workspace_id, "p": platform.value, "k": key}
+    row = (await conn.execute(_FIND_THREAD, params)).one_or_none()
+    return None if row is None else _thread_from_row(row)
+
+
+def _thread_from_row(row: Any) -> Thread:
     return Thread(
         id=row.id,
         workspace_id=row.workspace_id,

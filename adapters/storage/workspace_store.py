@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from adapters.storage.balance_rows import insert_entries, locked_balance, store_balance
@@ -166,17 +166,9 @@ class SqlWorkspaceStore:
             )
 
     async def workspace_for(self, platform: Platform, external_id: str) -> Workspace | None:
+        params = {"p": platform.value, "team": external_id}
         async with self._db.read() as conn:
-            row = (
-                await conn.execute(
-                    select(workspaces)
-                    .join(platform_links, platform_links.c.workspace_id == workspaces.c.id)
-                    .where(
-                        platform_links.c.platform == platform.value,
-                        platform_links.c.external_id == external_id,
-                    )
-                )
-            ).first()
+            row = (await conn.execute(_WORKSPACE_FOR, params)).first()
         return _workspace(row) if row else None
 
     async def ensure_member(
@@ -232,3 +224,14 @@ class SqlWorkspaceStore:
         if row is None:
             raise NotFound(f"no member with id {member_id}")
         return _member(row)
+
+
+# Read on every message: built once, with parameters.
+_WORKSPACE_FOR = (
+    select(workspaces)
+    .join(platform_links, platform_links.c.workspace_id == workspaces.c.id)
+    .where(
+        platform_links.c.platform == bindparam("p"),
+        platform_links.c.external_id == bindparam("team"),
+    )
+)
