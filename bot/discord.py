@@ -76,7 +76,7 @@ def discord_shard_ids(settings: Settings) -> list[int] | None:
     return sorted({int(part) for part in parts})
 
 
-def _shard_ids(settings: Settings) -> dict[str, list[int]]:
+def _shard_ids(settings: Settings) -> dict[str, Any]:
     ids = discord_shard_ids(settings)
     return {} if ids is None else {"shard_ids": ids}  # discord.py's AutoShardedClient option
 

@@ -12,6 +12,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from adapters.discord.answer_threads import ANSWER_THREADS_CACHED, AnswerThreads
 from adapters.discord.commands import DiscordCommands
 from adapters.discord.decisions import DiscordDecisions
 from adapters.discord.feedback import DiscordFeedback
@@ -79,9 +80,11 @@ def build_discord_bot(
     shards: Shards = None,
     stream_interval: float = 1.0,
     sync_commands: bool = True,
+    answer_threads_cached: int = ANSWER_THREADS_CACHED,
     **options: Any,
 ) -> DiscordBot:
-    """The client, not yet logged in; `options` go to discord.py (e.g. `guild_ready_timeout`)."""
+    """The client, not yet logged in; `options` go to discord.py (e.g. `guild_ready_timeout`).
+    `answer_threads_cached`: how many answer threads stay in discord.py's cache."""
     # the bot never joins voice: discord.py's start-up warnings about voice libraries are noise
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
     decisions = DiscordDecisions(layer=layer)
@@ -115,6 +118,7 @@ def build_discord_bot(
         proposal_view=decisions.view,
         stream_interval=stream_interval,
         feedback_view=feedback.view,
+        threads=AnswerThreads(client, limit=answer_threads_cached),
     )
 
     handling: set[asyncio.Task[Any]] = set()
@@ -137,8 +141,12 @@ def build_discord_bot(
         except Exception:
             logger.exception("discord: an interaction was not handled")
 
+    async def on_guild_available(guild: discord.Guild) -> None:
+        conversations.threads.forget_unused(guild)
+
     client.event(on_message)
     client.event(on_interaction)
+    client.event(on_guild_available)
     bot = DiscordBot(
         client=client,
         tree=tree,

@@ -3,7 +3,9 @@
 Which messages are answered is Discord's part: a mention in a channel (answered in a thread
 started on it), any message in a thread the bot answers, and DMs; never the bot itself,
 other bots, system messages or edits. The answering itself (claimed once, streamed, charged
-once, answered again after a crash) is the chat layer's.
+once, answered again after a crash) is the chat layer's. Only the answer threads used last
+stay in discord.py's cache (`AnswerThreads`); one dropped from it is read again when a
+message in it is to be answered.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from collections.abc import Callable
 
 import discord
 
+from adapters.discord.answer_threads import AnswerThreads
 from adapters.discord.directory import DiscordDirectory
 from adapters.discord.dms import choose_guild
 from adapters.discord.render import NO_PINGS, markdown
@@ -45,8 +48,10 @@ class DiscordConversations:
         proposal_view: ViewFor,
         stream_interval: float = 1.0,
         feedback_view: FeedbackFor | None = None,
+        threads: AnswerThreads | None = None,
     ) -> None:
         self._feedback = feedback_view
+        self.threads = AnswerThreads(client) if threads is None else threads
         self._layer = layer
         self._client = client
         self._view = proposal_view
@@ -63,15 +68,23 @@ class DiscordConversations:
             return
         mentioned = me in message.mentions
         channel = message.channel
-        if isinstance(channel, discord.Thread):
-            guild = str(message.guild.id)
-            answering = self._layer.answering
-            if mentioned or await answering.continues_thread(
-                Platform.DISCORD, guild, str(channel.id)
-            ):
-                await self._answer(message, guild=guild, parent=channel.parent_id, place=channel)
-        elif mentioned and isinstance(channel, discord.TextChannel):
-            await self._answer(message, guild=str(message.guild.id), parent=channel.id, place=None)
+        guild = str(message.guild.id)
+        if isinstance(channel, discord.TextChannel):
+            if mentioned:
+                await self._answer(message, guild=guild, parent=channel.id, place=None)
+            return
+        # a thread, or (uncached: a guild's text channels always are) a thread dropped from
+        # discord.py's cache, read again only when it is to be answered
+        if not isinstance(channel, discord.Thread | discord.PartialMessageable):
+            return
+        answering = self._layer.answering
+        if not mentioned and not await answering.continues_thread(
+            Platform.DISCORD, guild, str(channel.id)
+        ):
+            return
+        thread = await self.threads.answering_in(channel)
+        if thread is not None:
+            await self._answer(message, guild=guild, parent=thread.parent_id, place=thread)
 
     async def _answer(
         self, message: discord.Message, *, guild: str, parent: int | None, place: Channel | None
@@ -89,7 +102,7 @@ class DiscordConversations:
         )
 
         async def open_thread() -> Channel:
-            return await start_thread(message, name=thread_name(chat.text))
+            return await self._start_thread(message, name=thread_name(chat.text))
 
         seen = message.author if isinstance(message.author, discord.Member) else None
         surface = self._surface(place or open_thread, team=guild, key=chat.key)
@@ -155,9 +168,14 @@ class DiscordConversations:
 
         async def open_thread() -> Channel:
             started = await parent.fetch_message(int(message.place or 0))
-            return await start_thread(started, name=thread_name(message.text))
+            return await self._start_thread(started, name=thread_name(message.text))
 
         return open_thread
+
+    async def _start_thread(self, message: discord.Message, *, name: str) -> discord.Thread:
+        thread = await start_thread(message, name=name)
+        self.threads.used(thread)
+        return thread
 
     def _surface(self, where: Where, *, team: str, key: str) -> DiscordSurface:
         feedback = self._feedback
