@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import discord
 
-from adapters.discord.answer_threads import AnswerThreads
+from adapters.discord.answer_threads import AnswerThreads, drop_idle_buckets
 from adapters.discord.directory import DiscordDirectory
 from adapters.discord.dms import choose_guild
 from adapters.discord.render import NO_PINGS, markdown
@@ -106,7 +106,14 @@ class DiscordConversations:
 
         seen = message.author if isinstance(message.author, discord.Member) else None
         surface = self._surface(place or open_thread, team=guild, key=chat.key)
-        await self._layer.answering.answer(chat, surface, DiscordDirectory(self._client, seen=seen))
+        try:
+            await self._layer.answering.answer(
+                chat, surface, DiscordDirectory(self._client, seen=seen)
+            )
+        finally:
+            # The thread's routes are idle until its next message: past 256 routes discord.py
+            # scans all of them for expired ones each time it meets a new route.
+            drop_idle_buckets(self._client.http, thread)
 
     async def _on_dm(self, message: discord.Message) -> None:
         channel = message.channel
