@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 PRIORITY = r"(?P<priority>urgent|high|medium|low)(?:[- ]priority)?"
@@ -216,3 +216,19 @@ def understand(text: str) -> Intent | None:
         if match is not None:
             return build(text, match)
     return None
+
+
+_REFERS_BACK = re.compile(r"\b(?:them|those|these|they|ones)\b", re.I)
+
+
+def understand_follow_up(text: str, earlier: Sequence[str]) -> Intent | None:
+    """The intent of `text` in a conversation: a request that refers back ("which of them
+    are bugs?") and names no project keeps the project of the latest earlier request that
+    named one, as a person means it."""
+    intent = understand(text)
+    if intent is None or "project" in intent.arguments or not _REFERS_BACK.search(text):
+        return intent
+    for previous in reversed(earlier):
+        if project := _project(previous):
+            return replace(intent, arguments={**intent.arguments, **project})
+    return intent

@@ -15,7 +15,7 @@ from typing import Any
 
 from adapters.llm.tokens import count_input, count_text
 from adapters.offline import writer
-from adapters.offline.intents import Intent, understand
+from adapters.offline.intents import Intent, understand_follow_up
 from core.credits.pricing import TokenUsage
 from core.llm import ChatMessage, LLMReply, OnText, Speaker, ToolCall, ToolSpec
 
@@ -50,7 +50,8 @@ class OfflineModel:
     ) -> LLMReply:
         input_tokens = count_input(messages, tools, model=COUNTED_AS)
         request, rounds, results = _since_request(messages)
-        intent = understand(request)
+        earlier = [m.text for m in messages if m.speaker is Speaker.USER][:-1]
+        intent = understand_follow_up(request, earlier)
         calls = _next_calls(intent, rounds, results) if intent and tools else ()
         if calls:
             output = sum(

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from adapters.offline import OfflineModel
-from adapters.offline.intents import understand
+from adapters.offline.intents import understand, understand_follow_up
 from adapters.offline.model import _next_calls
 from core.credits.pricing import InteractionType
 from tests.assistant.conftest import Team
@@ -183,3 +183,36 @@ async def test_a_retrospective_of_the_latest_sprint_reads_no_sprint_after(team: 
     )
     assert "There is no later sprint yet" in answer.text
     assert team.audit.records[-1].tools.count("sprint_progress") == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "earlier", "project"),
+    [
+        ("Which of them are bugs?", ["How many open items are in the WEB project?"], "WEB"),
+        (
+            "show those bugs assigned to bob",
+            ["how many bugs in API?", "summarise project WEB"],
+            "WEB",
+        ),
+        ("Which of them are bugs in API?", ["How many open items in WEB?"], "API"),  # named
+        ("Which bugs are urgent?", ["How many open items in WEB?"], None),  # no reference
+        ("Which of them are bugs?", ["Tell me a joke"], None),  # nothing to refer to
+    ],
+)
+def test_a_follow_up_that_refers_back_keeps_the_earlier_project(
+    text: str, earlier: list[str], project: str | None
+) -> None:
+    intent = understand_follow_up(text, earlier)
+    assert intent is not None
+    assert intent.arguments.get("project") == project
+
+
+async def test_which_of_them_after_a_projects_count_lists_that_projects_items(
+    team: Team,
+) -> None:
+    assistant = team.assistant(OfflineModel())
+    await assistant.ask(team.ask("How many open items are in the WEB project?", event="e1"))
+    answer = await assistant.ask(team.ask("Which of them are bugs?", event="e2"))
+    listed = [line for line in answer.text.splitlines() if line.startswith("• ")]
+    assert listed, answer.text
+    assert all(line.startswith("• WEB-") for line in listed), answer.text
