@@ -2,7 +2,32 @@
 
 from __future__ import annotations
 
+from types import TracebackType
+from typing import Any, Self
+
 from aiohttp import web
+
+
+class Served:
+    """A fake used as `async with fake:` — its `start()` on entering, `close()` on leaving."""
+
+    async def start(self) -> Any:
+        raise NotImplementedError
+
+    async def close(self) -> None:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
 
 
 class LocalServer:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -13,9 +13,12 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from adapters.llm.factory import ClosableChatModel, LLMConfig
+from adapters.llm.factory import LLMConfig
+from adapters.offline import OfflineModel
 from bot.app import App
 from bot.conversation import Conversations, conversations_with
+from core.chat.services import SessionFor
+from core.llm import ChatMessage, ChatModel, LLMReply, OnText, ToolSpec
 from core.workspaces import Workspace
 from tests.adapters.llm.fake_servers import (
     FakeAnthropic,
@@ -133,15 +136,59 @@ def config_for(provider: str, fake: FakeLLMServer, **options: Any) -> LLMConfig:
     return LLMConfig(provider, "fault-model", KEYS[provider], base, **options)
 
 
-@asynccontextmanager
-async def slack_bot(
-    app: App, slack: FakeSlack, workspace: Workspace, model: ClosableChatModel
-) -> AsyncIterator[SlackBot]:
-    """The served Slack app answering with `model` (a real SDK client to a fake server)."""
+def chat_with(app: App, model: ChatModel) -> SessionFor:
+    """The chat sessions of the served app, every workspace answered by `model`."""
 
     @asynccontextmanager
     async def chat(_workspace: Workspace) -> AsyncIterator[Conversations]:
         yield conversations_with(app, model)
 
-    async with serve(app, slack, chat=chat) as url, aiohttp.ClientSession() as http:
+    return chat
+
+
+@asynccontextmanager
+async def slack_bot(
+    app: App, slack: FakeSlack, workspace: Workspace, model: ChatModel, **options: Any
+) -> AsyncIterator[SlackBot]:
+    """The served Slack app answering with `model`; `options` go to `serve`."""
+    async with (
+        serve(app, slack, chat=chat_with(app, model), **options) as url,
+        aiohttp.ClientSession() as http,
+    ):
         yield SlackBot(app=app, slack=slack, url=url, http=http, workspace=workspace)
+
+
+class CountingModel:
+    """The offline model; `gate` (when set up) holds every call until the test opens it."""
+
+    def __init__(self, *, gated: bool = False) -> None:
+        self.calls = 0
+        self.arrived = asyncio.Condition()
+        self.gate = asyncio.Event()
+        if not gated:
+            self.gate.set()
+        self._model = OfflineModel()
+
+    @property
+    def label(self) -> str:
+        return self._model.label
+
+    async def complete(
+        self,
+        messages: Sequence[ChatMessage],
+        *,
+        tools: Sequence[ToolSpec] = (),
+        on_text: OnText | None = None,
+        max_output_tokens: int | None = None,
+    ) -> LLMReply:
+        async with self.arrived:
+            self.calls += 1
+            self.arrived.notify_all()
+        await self.gate.wait()
+        return await self._model.complete(
+            messages, tools=tools, on_text=on_text, max_output_tokens=max_output_tokens
+        )
+
+    async def until(self, calls: int) -> None:
+        async with asyncio.timeout(20), self.arrived:
+            await self.arrived.wait_for(lambda: self.calls >= calls)

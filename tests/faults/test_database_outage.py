@@ -18,17 +18,15 @@ import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
-from adapters.offline import OfflineModel
 from adapters.slack.blocks import CONFIRM
 from adapters.storage import open_database
 from bot.app import App, build_app
-from bot.conversation import Conversations, conversations_with
 from core.chat.telling import UNAVAILABLE
-from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
 from core.workspaces import Workspace
 from tests.adapters.slack.conftest import TEAM, SlackBot, serve
 from tests.adapters.slack.fake_slack import FakeSlack, SlackCall
 from tests.adapters.slack.signing import mention_event, message_event
+from tests.faults.llm_fakes import CountingModel, slack_bot
 from tests.faults.slack_answers import ROOT, is_final, placeholder_ts, process
 
 COUNT = "How many open items are in the WEB project?"
@@ -162,47 +160,15 @@ async def test_while_the_database_is_down_every_entry_point_says_the_service_is_
     assert SECRET_PASSWORD not in caplog.text
 
 
-class GatedModel:
-    """The offline model, answering once the test opens the gate."""
-
-    def __init__(self) -> None:
-        self.called = asyncio.Event()
-        self.gate = asyncio.Event()
-        self._model = OfflineModel()
-
-    @property
-    def label(self) -> str:
-        return self._model.label
-
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[ToolSpec] = (),
-        on_text: OnText | None = None,
-        max_output_tokens: int | None = None,
-    ) -> LLMReply:
-        self.called.set()
-        await self.gate.wait()
-        return await self._model.complete(
-            messages, tools=tools, on_text=on_text, max_output_tokens=max_output_tokens
-        )
-
-
 @pytest.mark.parametrize("engine", ["postgres"])
 async def test_an_answer_the_outage_interrupted_is_told_then_answered_once_it_is_back(
     app: App, acme: Workspace, slack: FakeSlack, database_url: str
 ) -> None:
-    model = GatedModel()
-
-    @asynccontextmanager
-    async def chat(_workspace: Workspace) -> AsyncIterator[Conversations]:
-        yield conversations_with(app, model)
-
+    model = CountingModel(gated=True)
     try:
-        async with served(app, slack, acme, chat=chat) as bot:
+        async with slack_bot(app, slack, acme, model) as bot:
             asking = asyncio.create_task(bot.event(mention_event(COUNT, ts=ROOT)))
-            await model.called.wait()  # claimed, placeholder shown, credits held
+            await model.until(1)  # claimed, placeholder shown, credits held
             await terminate_connections(database_url, refuse_new=True)
             model.gate.set()
             assert await asking == 200

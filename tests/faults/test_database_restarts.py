@@ -13,28 +13,24 @@ import sys
 import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
 
-import aiohttp
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 from sqlalchemy.engine import make_url
 
-from adapters.offline import OfflineModel
 from adapters.storage import open_database
 from adapters.storage.database import sqlite_file
 from bot.app import App, build_app
-from bot.conversation import Conversations, conversations_with
 from bot.scheduler import release_expired_holds
 from core.chat.telling import UNAVAILABLE
-from core.llm import ChatMessage, LLMReply, OnText, ToolSpec
 from core.workspaces import Workspace
-from tests.adapters.slack.conftest import SlackBot, serve
+from tests.adapters.slack.conftest import SlackBot
 from tests.adapters.slack.conftest import slack as slack  # noqa: PLC0414  (the fixture)
 from tests.adapters.slack.fake_slack import FakeSlack, SlackCall
 from tests.adapters.slack.signing import mention_event
 from tests.faults.ledger import assert_ledger_clean, charges
+from tests.faults.llm_fakes import CountingModel, slack_bot
 from tests.faults.slack_answers import is_final, process
 from tests.faults.tcp_proxy import TcpProxy
 from tests.faults.test_database_outage import dsn
@@ -56,54 +52,6 @@ async def kill_backends(database_url: str) -> int:
         )
     finally:
         await admin.close()
-
-
-class CountingModel:
-    """The offline model; `gate` (when set up) holds every call until the test opens it."""
-
-    def __init__(self, *, gated: bool = False) -> None:
-        self.calls = 0
-        self.arrived = asyncio.Condition()
-        self.gate = asyncio.Event()
-        if not gated:
-            self.gate.set()
-        self._model = OfflineModel()
-
-    @property
-    def label(self) -> str:
-        return self._model.label
-
-    async def complete(
-        self,
-        messages: Sequence[ChatMessage],
-        *,
-        tools: Sequence[ToolSpec] = (),
-        on_text: OnText | None = None,
-        max_output_tokens: int | None = None,
-    ) -> LLMReply:
-        async with self.arrived:
-            self.calls += 1
-            self.arrived.notify_all()
-        await self.gate.wait()
-        return await self._model.complete(
-            messages, tools=tools, on_text=on_text, max_output_tokens=max_output_tokens
-        )
-
-    async def until(self, calls: int) -> None:
-        async with asyncio.timeout(20), self.arrived:
-            await self.arrived.wait_for(lambda: self.calls >= calls)
-
-
-@asynccontextmanager
-async def served(
-    app: App, slack: FakeSlack, acme: Workspace, model: Any
-) -> AsyncIterator[SlackBot]:
-    @asynccontextmanager
-    async def chat(_workspace: Workspace) -> AsyncIterator[Conversations]:
-        yield conversations_with(app, model)
-
-    async with serve(app, slack, chat=chat) as url, aiohttp.ClientSession() as http:
-        yield SlackBot(app=app, slack=slack, url=url, http=http, workspace=acme)
 
 
 def ts(n: int) -> str:
@@ -173,7 +121,7 @@ async def test_a_server_restart_under_load_is_told_then_recovered_without_a_rest
 ) -> None:
     model = CountingModel(gated=True)
     async with proxied(database_url, app) as (proxy, bot_app):
-        async with served(bot_app, slack, acme, model) as bot:
+        async with slack_bot(bot_app, slack, acme, model) as bot:
             asking = asyncio.create_task(ask_all(bot, range(LOAD)))
             await model.until(LOAD)  # every answer holds credits, waiting for the model
             restart = asyncio.create_task(proxy.cut(refuse_for=0.5))
@@ -207,7 +155,7 @@ async def test_connections_killed_mid_transaction_under_load_leave_nothing_half_
     db = open_database(database_url, pool_size=5, idle_check_after=0.0)
     bot_app = build_app(app.settings, db=db, clock=app.clock)
     try:
-        async with served(bot_app, slack, acme, model) as bot:
+        async with slack_bot(bot_app, slack, acme, model) as bot:
             stop = asyncio.Event()
 
             async def killer() -> None:
@@ -278,7 +226,7 @@ async def test_sqlite_locked_by_another_process_for_a_moment_waits_and_answers(
 ) -> None:
     file = str(sqlite_file(make_url(database_url)))
     model = CountingModel()
-    async with served(app, slack, acme, model) as bot, locked(file, 1.5):
+    async with slack_bot(app, slack, acme, model) as bot, locked(file, 1.5):
         started = time.monotonic()
         assert await ask_all(bot, range(3)) == [200] * 3
         waited = time.monotonic() - started
@@ -297,7 +245,7 @@ async def test_sqlite_locked_for_longer_than_the_busy_timeout_is_told_then_recov
     bot_app = build_app(app.settings, db=db, clock=app.clock)
     model = CountingModel(gated=True)
     try:
-        async with served(bot_app, slack, acme, model) as bot:
+        async with slack_bot(bot_app, slack, acme, model) as bot:
             asking = asyncio.create_task(ask_all(bot, range(2)))
             await model.until(2)  # holding credits, waiting for the model
             async with locked(file, 2.0):

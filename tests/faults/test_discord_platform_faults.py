@@ -14,7 +14,6 @@ from typing import Any
 import pytest
 
 from bot.app import App
-from bot.conversation import Conversations, conversations_with
 from bot.discord import discord_runtime
 from bot.scheduler import alert_dispatcher, deliver_alerts
 from core.credits.delivery import DeliveryReport
@@ -31,19 +30,15 @@ from tests.adapters.discord.test_bot_support import (
     linked_workspace,
 )
 from tests.faults.ledger import assert_ledger_clean, charges
-from tests.faults.test_database_restarts import CountingModel
+from tests.faults.llm_fakes import CountingModel, chat_with
 
 
 @asynccontextmanager
 async def running(
     app: App, fake: FakeDiscord, workspace: Workspace, model: CountingModel
 ) -> AsyncIterator[DiscordBot]:
-    @asynccontextmanager
-    async def chat(_workspace: Workspace) -> AsyncIterator[Conversations]:
-        yield conversations_with(app, model)
-
     async with (
-        discord_runtime(app, chat=chat, guild_ready_timeout=READY_WAIT) as runtime,
+        discord_runtime(app, chat=chat_with(app, model), guild_ready_timeout=READY_WAIT) as runtime,
         fake.connected(runtime.bot.client),
     ):
         yield DiscordBot(app=app, fake=fake, runtime=runtime, workspace=workspace)

@@ -11,25 +11,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.blocks import CONFIRM
 from bot.app import App
-from bot.conversation import Conversations, conversations_with
 from bot.scheduler import release_expired_holds
-from core.chat.services import SessionFor
 from core.work.model import ItemFilter
 from core.workspaces import Workspace
-from tests.adapters.slack.conftest import SlackBot, serve
+from tests.adapters.slack.conftest import SlackBot
 from tests.adapters.slack.conftest import slack as slack  # noqa: PLC0414  (the fixture)
 from tests.adapters.slack.fake_slack import FakeSlack, SlackCall
 from tests.adapters.slack.signing import mention_event
 from tests.faults.ledger import assert_ledger_clean, charges
+from tests.faults.llm_fakes import CountingModel, slack_bot
 from tests.faults.slack_answers import ROOT, is_final, placeholder_ts, process
 from tests.faults.tcp_proxy import TcpProxy
-from tests.faults.test_database_restarts import CountingModel, served
 
 COUNT = "How many open items are in the WEB project?"
 
@@ -72,7 +69,7 @@ async def test_failed_edits_while_streaming_are_retried_and_the_answer_shown_onc
 ) -> None:
     retry_after = 1 if status == 429 else None
     slack.fail("chat.update", status=status, times=times, after=1, retry_after=retry_after)
-    async with served(app, slack, acme, CountingModel()) as bot:
+    async with slack_bot(app, slack, acme, CountingModel()) as bot:
         assert await bot.event(mention_event(COUNT, ts=ROOT)) == 200
     assert len([c for c in slack.calls_to("chat.update") if c.failed]) == times
     await answered_once(app, slack)
@@ -82,7 +79,7 @@ async def test_edits_failing_for_the_whole_answer_post_it_as_a_new_message_once(
     app: App, acme: Workspace, slack: FakeSlack
 ) -> None:
     slack.fail("chat.update", status=500, times=100)  # the placeholder cannot be edited
-    async with served(app, slack, acme, CountingModel()) as bot:
+    async with slack_bot(app, slack, acme, CountingModel()) as bot:
         assert await bot.event(mention_event(COUNT, ts=ROOT)) == 200
 
     placeholder, answer = [c for c in slack.calls_to("chat.postMessage") if not c.failed]
@@ -94,14 +91,6 @@ async def test_edits_failing_for_the_whole_answer_post_it_as_a_new_message_once(
     await assert_ledger_clean(app)
 
 
-def served_chat(app: App, model: CountingModel) -> SessionFor:
-    @asynccontextmanager
-    async def chat(_workspace: Workspace) -> AsyncIterator[Conversations]:
-        yield conversations_with(app, model)
-
-    return chat
-
-
 @asynccontextmanager
 async def through_proxy(
     app: App, slack: FakeSlack, acme: Workspace, model: CountingModel
@@ -110,11 +99,7 @@ async def through_proxy(
     api = urlsplit(slack.api_url)
     async with TcpProxy(api.hostname or "127.0.0.1", api.port or 80) as proxy:
         api_url = f"http://127.0.0.1:{proxy.port}{api.path}"
-        async with (
-            serve(app, slack, chat=served_chat(app, model), api_url=api_url) as url,
-            aiohttp.ClientSession() as http,
-        ):
-            bot = SlackBot(app=app, slack=slack, url=url, http=http, workspace=acme)
+        async with slack_bot(app, slack, acme, model, api_url=api_url) as bot:
             yield bot, proxy, api_url
 
 
@@ -194,7 +179,7 @@ async def created(bot: SlackBot) -> list[str]:
 async def test_a_confirm_while_slack_fails_applies_once_and_a_retried_click_is_refused(
     app: App, acme: Workspace, slack: FakeSlack, status: int, times: int
 ) -> None:
-    async with served(app, slack, acme, CountingModel()) as bot:
+    async with slack_bot(app, slack, acme, CountingModel()) as bot:
         post = await proposal(bot)
         charged = await charges(app)
         retry_after = 1 if status == 429 else None
@@ -223,7 +208,7 @@ def decided(slack: FakeSlack) -> list[SlackCall]:
 async def test_a_confirm_while_slack_is_down_applies_once(
     app: App, acme: Workspace, slack: FakeSlack
 ) -> None:
-    async with served(app, slack, acme, CountingModel()) as bot:
+    async with slack_bot(app, slack, acme, CountingModel()) as bot:
         post = await proposal(bot)
         slack.fail("chat.update", status=500, times=50)  # the decision cannot be shown
         assert await asyncio.gather(confirm(bot, post), confirm(bot, post)) == [200, 200]
@@ -239,7 +224,7 @@ async def test_a_confirm_while_slack_is_down_applies_once(
 async def test_a_confirm_slack_cannot_show_tells_the_clicker_what_was_done(
     app: App, acme: Workspace, slack: FakeSlack
 ) -> None:
-    async with served(app, slack, acme, CountingModel()) as bot:
+    async with slack_bot(app, slack, acme, CountingModel()) as bot:
         post = await proposal(bot)
         slack.fail("chat.update", status=500, times=50)
         assert await confirm(bot, post) == 200
@@ -251,7 +236,7 @@ async def test_a_confirm_slack_cannot_show_tells_the_clicker_what_was_done(
 async def test_a_stale_click_leaves_the_decided_message_saying_who_confirmed(
     app: App, acme: Workspace, slack: FakeSlack
 ) -> None:
-    async with served(app, slack, acme, CountingModel()) as bot:
+    async with slack_bot(app, slack, acme, CountingModel()) as bot:
         post = await proposal(bot)
         assert await confirm(bot, post) == 200
         assert await confirm(bot, post) == 200  # Slack's retry, or a stale client

@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
 import aiohttp
@@ -30,10 +29,8 @@ from adapters.storage import Database, open_database
 from adapters.storage.claims import SqlEventClaims
 from adapters.storage.tables import interactions
 from bot.app import App, build_app
-from bot.conversation import Conversations, conversations_with
 from bot.scheduler import release_expired_holds
 from core.chat.answering import GIVEN_UP
-from core.chat.services import SessionFor
 from core.claims import Claim, ClaimState
 from core.credits.pricing import InteractionType, TokenUsage
 from core.errors import ReservationClosed
@@ -42,6 +39,7 @@ from core.workspaces import Platform, Workspace
 from tests.adapters.slack.conftest import TEAM, SlackBot, serve
 from tests.adapters.slack.fake_slack import FakeSlack
 from tests.adapters.slack.signing import event_body, mention_event
+from tests.faults.llm_fakes import chat_with
 from tests.faults.slack_answers import ROOT, final_edit, is_final, placeholder_ts, process
 
 COUNT = "How many open items are in the WEB project?"
@@ -74,14 +72,6 @@ class StalledModel:
         self.called.set()
         await self.killed.wait()
         raise Killed
-
-
-def chat_with(app: App, model: StalledModel) -> SessionFor:
-    @asynccontextmanager
-    async def chat(_workspace: Workspace) -> AsyncIterator[Conversations]:
-        yield conversations_with(app, model)
-
-    return chat
 
 
 def the_question(text: str = COUNT) -> Incoming:

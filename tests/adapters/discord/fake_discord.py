@@ -34,8 +34,7 @@ import asyncio
 import contextlib
 import warnings
 from collections.abc import AsyncIterator, Iterator, Mapping
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 import yarl
 from aiohttp import web
@@ -48,7 +47,7 @@ from tests.adapters.discord.rest_account import AccountRoutes
 from tests.adapters.discord.rest_calls import RestCalls
 from tests.adapters.discord.rest_interactions import InteractionRoutes
 from tests.adapters.discord.rest_messages import MessageOps, MessageRoutes
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, Served
 
 with warnings.catch_warnings():
     # discord.py 2.7.1 imports audioop (for voice), deprecated since Python 3.11: pytest's
@@ -81,7 +80,7 @@ def pointed_at(fake: FakeDiscord) -> Iterator[None]:
         Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = saved
 
 
-class FakeDiscord:
+class FakeDiscord(Served):
     """The fake Discord; `async with FakeDiscord() as fake:` starts and stops it."""
 
     def __init__(self, *, token: str = DEFAULT_TOKEN, bot_name: str = "setget") -> None:
@@ -131,18 +130,6 @@ class FakeDiscord:
     async def close(self) -> None:
         await self.gateway.close()
         await self._server.stop()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     @contextlib.asynccontextmanager
     async def connected(

@@ -33,13 +33,12 @@ import json
 from collections import deque
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
 from tests.adapters.llm.fake_wire import anthropic_events, error_body, openai_events, sse
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, Served
 
 
 @dataclass(frozen=True)
@@ -119,7 +118,7 @@ Step = Outcome | Callable[[RecordedRequest], Outcome]
 NO_SCRIPT_LEFT = Failure(400, "fake server: no scripted reply left for this request")
 
 
-class FakeLLMServer:
+class FakeLLMServer(Served):
     """Shared machinery: an aiohttp app on an ephemeral port that replays a script."""
 
     provider = ""
@@ -149,18 +148,6 @@ class FakeLLMServer:
     async def close(self) -> None:
         self._released.set()
         await self._server.stop()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     def paths(self) -> Sequence[str]:
         raise NotImplementedError

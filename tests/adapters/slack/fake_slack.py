@@ -48,12 +48,11 @@ import time
 from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from aiohttp import web
 
-from tests.local_server import LocalServer
+from tests.local_server import LocalServer, Served
 
 # Arguments slack_sdk JSON-encodes when it sends them as form fields or query parameters.
 JSON_FIELDS = frozenset(
@@ -107,7 +106,7 @@ class _Failure:
 Answer = Mapping[str, Any] | Callable[[SlackCall], Mapping[str, Any]]
 
 
-class FakeSlack:
+class FakeSlack(Served):
     """The fake Slack Web API; `async with FakeSlack() as slack:` starts and stops it."""
 
     def __init__(
@@ -212,18 +211,6 @@ class FakeSlack:
         for ws in self.sockets:
             await ws.close()
         await self._server.stop()
-
-    async def __aenter__(self) -> Self:
-        await self.start()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.close()
 
     # -- test API ----------------------------------------------------------------------------
 
