@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import audit_log
-from adapters.storage.write_behind import WriteBehind
+from adapters.storage.write_behind import write_rows
 from core.assistant.audit import AuditRecord
 
 
@@ -38,7 +38,7 @@ AUDIT_INSERT = audit_log.insert()
 
 async def insert_audit(conn: AsyncConnection, entry: AuditRecord) -> None:
     """Write one record in the caller's transaction (a release, a refusal)."""
-    await WriteBehind(conn).add(AUDIT_INSERT, [audit_row(entry)])
+    await write_rows(conn, AUDIT_INSERT, [audit_row(entry)])
 
 
 def audit_row(entry: AuditRecord) -> dict[str, Any]:

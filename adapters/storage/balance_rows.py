@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import utc
 from adapters.storage.tables import credit_balances, ledger_entries
-from adapters.storage.write_behind import WriteBehind
+from adapters.storage.write_behind import write_rows
 from core.credits.balance import Balance, renew
 from core.credits.ledger import Bucket, EntryKind, LedgerEntry
 from core.ports import CycleContext
@@ -116,4 +116,4 @@ def ledger_rows(workspace_id: int, entries: Sequence[LedgerEntry]) -> list[dict[
 async def insert_entries(
     conn: AsyncConnection, workspace_id: int, entries: Sequence[LedgerEntry]
 ) -> None:
-    await WriteBehind(conn).add(LEDGER_INSERT, ledger_rows(workspace_id, entries))
+    await write_rows(conn, LEDGER_INSERT, ledger_rows(workspace_id, entries))

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from adapters.storage.database import Database, utc
 from adapters.storage.tables import threads, turns
-from adapters.storage.write_behind import WriteBehind
+from adapters.storage.write_behind import write_rows
 from core.assistant.threads import Thread, Turn, TurnSpeaker
 from core.workspaces import Platform
 
@@ -111,7 +111,7 @@ TURNS_INSERT = turns.insert()
 
 async def insert_turns(conn: AsyncConnection, added: Sequence[Turn]) -> None:
     """Append turns in the caller's transaction."""
-    await WriteBehind(conn).add(TURNS_INSERT, turn_rows(added))
+    await write_rows(conn, TURNS_INSERT, turn_rows(added))
 
 
 def turn_rows(added: Sequence[Turn]) -> list[dict[str, Any]]:

@@ -27,20 +27,21 @@ class WriteBehind:
     async def add(self, statement: Any, rows: list[Row]) -> None:
         """Write `rows` with `statement` (a statement built once: rows of the same one are
         written together), now or at `flush`."""
-        if not rows:
-            return
         if self._deferred:
             self._pending.setdefault(statement, []).extend(rows)
         else:
-            await _execute(self._conn, statement, rows)
+            await write_rows(self._conn, statement, rows)
 
     async def flush(self) -> None:
         """Write what is kept, before anything reads it back and before COMMIT."""
         pending, self._pending = self._pending, {}
         for statement, rows in pending.items():
-            await _execute(self._conn, statement, rows)
+            await write_rows(self._conn, statement, rows)
 
 
-async def _execute(conn: AsyncConnection, statement: Any, rows: list[Row]) -> None:
+async def write_rows(conn: AsyncConnection, statement: Any, rows: list[Row]) -> None:
+    """Write `rows` with `statement` at once (nothing for no rows)."""
+    if not rows:
+        return
     # One row as a plain statement: a list takes executemany's path, slower for one.
     await conn.execute(statement, rows[0] if len(rows) == 1 else rows)
